@@ -1,0 +1,205 @@
+// Command pipehttp runs the staged HTTP/1.1 server.
+//
+//	pipehttp --directory /srv/files [--port 4221] [--host ADDR] [stage flags]
+//
+// Run "pipehttp -h" for every flag. SIGINT or SIGTERM shuts down gracefully
+// within --shutdown-timeout; a second signal exits at once. SIGUSR1 logs a
+// snapshot of every stage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"pipehttp/files"
+	"pipehttp/pipeline"
+	"pipehttp/router"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "pipehttp:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line, parsed.
+type options struct {
+	host, dir       string
+	port            int
+	queue           int
+	filesDelay      time.Duration
+	shutdownTimeout time.Duration
+	statsInterval   time.Duration
+	cfg             pipeline.Config
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	procs := runtime.GOMAXPROCS(0)
+	fs := flag.NewFlagSet("pipehttp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.host, "host", "", "interface address to listen on (default all interfaces)")
+	fs.IntVar(&o.port, "port", 4221, "TCP port to listen on")
+	fs.StringVar(&o.dir, "directory", ".", "directory served and written by /files/{name}")
+
+	c := &o.cfg
+	fs.IntVar(&c.AcceptWorkers, "accept-workers", 1, "accept stage workers")
+	fs.IntVar(&c.PollWorkers, "poll-workers", 1, "readiness (epoll) stage workers, one epoll set each")
+	fs.IntVar(&c.ParseWorkers, "parse-workers", procs, "parse stage workers")
+	fs.IntVar(&c.RouteWorkers, "route-workers", procs, "route stage workers")
+	fs.IntVar(&c.WriteWorkers, "write-workers", procs, "write stage workers")
+	fs.IntVar(&c.FileWorkers, "file-workers", 4*procs, "file-I/O pool workers (fixed)")
+	fs.IntVar(&o.queue, "queue", 1024, "capacity of the parse, route and write queues unless set one by one")
+	fs.IntVar(&c.ParseQueue, "parse-queue", 0, "parse queue capacity (default --queue)")
+	fs.IntVar(&c.RouteQueue, "route-queue", 0, "route queue capacity (default --queue)")
+	fs.IntVar(&c.WriteQueue, "write-queue", 0, "write queue capacity (default --queue)")
+	fs.IntVar(&c.FileQueue, "file-queue", 0, "file queue capacity (default 8 × --file-workers)")
+	fs.DurationVar(&c.QueueWait, "queue-wait", 50*time.Millisecond, "longest wait for room in the file queue before 503 (negative: none)")
+	fs.IntVar(&c.MaxConns, "max-conns", 16384, "open connections; past it new ones get 503 and are closed")
+	fs.DurationVar(&c.HeaderTimeout, "header-timeout", 10*time.Second, "time from a request's first byte to the end of its head")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "longest pause between reads of a request body")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 60*time.Second, "how long a keep-alive connection may wait for its next request")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 30*time.Second, "longest pause in which a client accepts none of a response")
+	fs.IntVar(&c.Limits.MaxRequestLine, "max-request-line", 8192, "request line bytes (414 past it)")
+	fs.IntVar(&c.Limits.MaxHeaderBytes, "max-header-bytes", 16384, "header section bytes (431 past it)")
+	fs.IntVar(&c.Limits.MaxHeaders, "max-headers", 100, "header fields (431 past it)")
+	fs.Int64Var(&c.Limits.MaxBody, "max-body", 64<<20, "request body bytes (413 past it)")
+	fs.DurationVar(&o.filesDelay, "files-delay", 0, "slow-disk simulation: every file operation takes at least this long")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit; in-flight requests are abandoned after it")
+	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "log a snapshot of every stage this often (0: only on SIGUSR1)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if o.port < 0 || o.port > 65535 {
+		return o, fmt.Errorf("--port %d is out of range", o.port)
+	}
+	if o.filesDelay < 0 {
+		return o, fmt.Errorf("--files-delay must not be negative")
+	}
+	for _, q := range []*int{&c.ParseQueue, &c.RouteQueue, &c.WriteQueue} {
+		if *q == 0 {
+			*q = o.queue
+		}
+	}
+	c.Addr = net.JoinHostPort(o.host, strconv.Itoa(o.port))
+	return o, nil
+}
+
+func run(args []string, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Catch signals before anything can announce that we are up.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
+	defer signal.Stop(signals)
+
+	store, err := files.Open(o.dir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srv, err := pipeline.New(o.cfg, pipeline.Handlers{
+		Router: router.New(),
+		Files:  &files.Handler{Store: store, Delay: o.filesDelay},
+	}, log)
+	if err != nil {
+		return err
+	}
+	banner(log, srv, o)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+
+	var tick <-chan time.Time
+	if o.statsInterval > 0 {
+		t := time.NewTicker(o.statsInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case err := <-served:
+			return err
+		case <-tick:
+			logStats(log, srv.Stats())
+		case sig := <-signals:
+			if sig == syscall.SIGUSR1 {
+				logStats(log, srv.Stats())
+				continue
+			}
+			log.Info("shutting down", "signal", sig.String(), "timeout", o.shutdownTimeout)
+			return shutdown(log, srv, o.shutdownTimeout, signals, served)
+		}
+	}
+}
+
+// shutdown drains the server; a second SIGINT or SIGTERM exits at once.
+func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, signals <-chan os.Signal, served <-chan error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(ctx) }()
+	for {
+		select {
+		case err := <-done:
+			if serveErr := <-served; serveErr != nil {
+				return serveErr
+			}
+			if err != nil {
+				log.Warn("shutdown deadline passed; in-flight requests abandoned")
+			} else {
+				log.Info("stopped")
+			}
+			return nil
+		case sig := <-signals:
+			if sig == syscall.SIGUSR1 {
+				continue
+			}
+			log.Warn("second signal; exiting now", "signal", sig.String())
+			os.Exit(1)
+		}
+	}
+}
+
+func banner(log *slog.Logger, srv *pipeline.Server, o options) {
+	c := srv.Config()
+	log.Info("pipehttp listening",
+		"addr", srv.Addr().String(), "directory", o.dir, "gomaxprocs", runtime.GOMAXPROCS(0),
+		"workers", fmt.Sprintf("accept=%d poll=%d parse=%d route=%d write=%d file=%d",
+			c.AcceptWorkers, c.PollWorkers, c.ParseWorkers, c.RouteWorkers, c.WriteWorkers, c.FileWorkers),
+		"queues", fmt.Sprintf("parse=%d route=%d write=%d file=%d", c.ParseQueue, c.RouteQueue, c.WriteQueue, c.FileQueue),
+		"queue_wait", c.QueueWait, "max_conns", c.MaxConns,
+		"timeouts", fmt.Sprintf("header=%v body=%v idle=%v write=%v", c.HeaderTimeout, c.BodyTimeout, c.IdleTimeout, c.WriteTimeout),
+		"limits", fmt.Sprintf("request_line=%d header_bytes=%d headers=%d body=%d",
+			c.Limits.MaxRequestLine, c.Limits.MaxHeaderBytes, c.Limits.MaxHeaders, c.Limits.MaxBody),
+		"files_delay", o.filesDelay, "shutdown_timeout", o.shutdownTimeout)
+}
+
+func logStats(log *slog.Logger, st pipeline.Stats) {
+	for _, s := range st.Stages {
+		log.Info("stage", "name", s.Name, "workers", s.Workers, "busy", s.Busy,
+			"queue", fmt.Sprintf("%d/%d", s.QueueLen, s.QueueCap), "taken", s.Taken, "shed", s.Shed)
+	}
+	log.Info("connections", "open", st.OpenConns, "rejected", st.RejectedConns, "closed", st.ClosedConns,
+		"timed_out", st.TimedOut, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut, "panics", st.Panics)
+}

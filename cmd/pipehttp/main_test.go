@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The binary is built once and run as a user would run it.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pipehttp-cmd")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "pipehttp")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type process struct {
+	cmd    *exec.Cmd
+	addr   string
+	banner string
+	exited chan error
+	log    *syncLog
+}
+
+// syncLog collects the process's log lines for failure messages.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(line + "\n")
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var listening = regexp.MustCompile(`msg="pipehttp listening" addr=(\S+)`)
+
+// startBinary starts the binary on an ephemeral loopback port and waits for its
+// banner.
+func startBinary(t *testing.T, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"--host", "127.0.0.1", "--port", "0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, exited: make(chan error, 1), log: &syncLog{}}
+	banner := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.log.add(sc.Text())
+			if listening.MatchString(sc.Text()) {
+				banner <- sc.Text()
+			}
+		}
+		p.exited <- cmd.Wait()
+	}()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	select {
+	case p.banner = <-banner:
+		p.addr = listening.FindStringSubmatch(p.banner)[1]
+	case <-time.After(10 * time.Second):
+		t.Fatal("no start-up banner")
+	}
+	return p
+}
+
+func (p *process) waitExit(t *testing.T, within time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		return err
+	case <-time.After(within):
+		t.Fatalf("still running after %v; log:\n%s", within, p.log)
+		return nil
+	}
+}
+
+func TestBannerShowsEffectiveConfig(t *testing.T) {
+	p := startBinary(t, "--parse-workers", "3", "--file-workers", "5", "--queue", "77")
+	for _, want := range []string{"parse=3", "file=5", "parse=77 route=77 write=77 file=40"} {
+		if !strings.Contains(p.banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, p.banner)
+		}
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p.waitExit(t, 5*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}
+
+// SIGTERM lets an in-flight request finish, then the process exits 0.
+func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("payload"), 0o644)
+	p := startBinary(t, "--directory", dir, "--files-delay", "700ms")
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + p.addr + "/files/f.txt")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- resp.Status + " " + string(b)
+	}()
+	time.Sleep(200 * time.Millisecond) // the request is in the file pool now
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if r := <-got; r != "200 OK payload" {
+		t.Fatalf("in-flight request got %q", r)
+	}
+	if err := p.waitExit(t, 5*time.Second); err != nil {
+		t.Fatalf("exit: %v\n%s", err, p.log)
+	}
+	if _, err := http.Get("http://" + p.addr + "/"); err == nil {
+		t.Fatal("still accepting after shutdown")
+	}
+}
+
+// A second signal exits at once, without waiting for the shutdown timeout.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("payload"), 0o644)
+	p := startBinary(t, "--directory", dir, "--files-delay", "20s", "--shutdown-timeout", "30s")
+	go http.Get("http://" + p.addr + "/files/f.txt")
+	time.Sleep(200 * time.Millisecond)
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond)
+	p.cmd.Process.Signal(syscall.SIGINT)
+	err := p.waitExit(t, 5*time.Second)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1", err)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--parse-workers", "0"},
+		{"--port", "70000"},
+		{"--directory", "/definitely/not/here"},
+		{"stray-argument"},
+	} {
+		out, err := exec.Command(binary, args...).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Errorf("%q: exit %v, want 1; output %s", args, err, out)
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package parser
+
+// Byte classes, one bit each, looked up in charClass.
+const (
+	cToken  = 1 << iota // tchar (RFC 9110 §5.6.2)
+	cValue              // field-vchar, SP, HTAB (RFC 9110 §5.5), obs-text included
+	cTarget             // request-target byte we accept: VCHAR except '#'
+	cHost               // reg-name byte: unreserved, sub-delims but ',', and '%'
+	cHex                // HEXDIG
+)
+
+var charClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			t[c] |= cToken | cHost
+		}
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			t[c] |= cHex
+		}
+		if c == '\t' || c >= ' ' && c != 0x7f {
+			t[c] |= cValue
+		}
+		if c > ' ' && c < 0x7f && c != '#' {
+			t[c] |= cTarget
+		}
+	}
+	for _, c := range []byte("!#$%&'*+-.^_`|~") {
+		t[c] |= cToken
+	}
+	// unreserved "-._~", sub-delims "!$&'()*+;=" (no ','), and '%' of
+	// pct-encoded (RFC 3986 §3.2.2); escapes are checked separately.
+	for _, c := range []byte("-._~!$&'()*+;=%") {
+		t[c] |= cHost
+	}
+	return t
+}()
+
+// isToken reports whether b is a non-empty token (RFC 9110 §5.6.2).
+func isToken(b []byte) bool {
+	for _, c := range b {
+		if charClass[c]&cToken == 0 {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// tokenLen returns the length of the token at the start of b.
+func tokenLen(b []byte) int {
+	for i, c := range b {
+		if charClass[c]&cToken == 0 {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// isOWS reports whether c is optional whitespace (RFC 9110 §5.6.3).
+func isOWS(c byte) bool { return c == ' ' || c == '\t' }
+
+// trimOWS removes leading and trailing SP and HTAB.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && isOWS(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isOWS(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// validPercent reports whether every '%' in b starts a pct-encoded triplet
+// (RFC 3986 §2.1).
+func validPercent(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] == '%' {
+			if i+2 >= len(b) || charClass[b[i+1]]&cHex == 0 || charClass[b[i+2]]&cHex == 0 {
+				return false
+			}
+			i += 2
+		}
+	}
+	return true
+}
+
+// lowerEqual reports whether b equals lower, an ASCII lower-case string,
+// ignoring ASCII case in b. It does not allocate or copy.
+func lowerEqual(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold reports whether b and s are equal ignoring ASCII case. It
+// does not allocate or copy.
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// nextElement splits the first element off a comma-separated list
+// (RFC 9110 §5.6.1), trimming OWS around it; more is false once elem was the
+// last element.
+func nextElement(list []byte) (elem, rest []byte, more bool) {
+	for i, c := range list {
+		if c == ',' {
+			return trimOWS(list[:i]), list[i+1:], true
+		}
+	}
+	return trimOWS(list), nil, false
+}

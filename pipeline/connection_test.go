@@ -1,0 +1,398 @@
+package pipeline_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pipehttp/pipeline"
+)
+
+// RFC 9112 §9.3: HTTP/1.1 connections persist unless either side says
+// "close"; HTTP/1.0 ones close unless the client asks for keep-alive.
+func TestPersistence(t *testing.T) {
+	ts := start(t, options{})
+	tests := []struct {
+		name       string
+		request    string
+		connection string // the response's Connection field; "" absent
+		closes     bool
+	}{
+		{"HTTP/1.1 default keeps open", "GET /echo/a HTTP/1.1\r\nHost: x\r\n\r\n", "", false},
+		{"HTTP/1.1 close", "GET /echo/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "close", true},
+		{"HTTP/1.1 close among tokens", "GET /echo/a HTTP/1.1\r\nHost: x\r\nConnection: foo, Close\r\n\r\n", "close", true},
+		{"HTTP/1.0 default closes", "GET /echo/a HTTP/1.0\r\n\r\n", "close", true},
+		{"HTTP/1.0 keep-alive", "GET /echo/a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "keep-alive", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, ts.addr)
+			for range 2 { // the second round only runs on a kept-open connection
+				c.send(tt.request)
+				r := c.read(false)
+				if r.status != 200 || string(r.body) != "a" {
+					t.Fatalf("status %d body %q", r.status, r.body)
+				}
+				if got := r.get(t, "Connection"); got != tt.connection {
+					t.Fatalf("Connection %q, want %q", got, tt.connection)
+				}
+				if tt.closes {
+					c.expectClosed()
+					return
+				}
+			}
+		})
+	}
+}
+
+// RFC 9112 §9.3.2: pipelined requests are answered in order, even when a
+// slow file request comes before a fast one.
+func TestPipeliningKeepsOrder(t *testing.T) {
+	ts := start(t, options{filesDelay: 300 * time.Millisecond})
+	if err := os.WriteFile(filepath.Join(ts.dir, "slow.txt"), []byte("slow"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, ts.addr)
+	c.send(get("/echo/first") + get("/files/slow.txt") + get("/echo/third") + get("/user-agent") + get("/files/missing") + get("/echo/last"))
+	want := []struct {
+		status int
+		body   string
+	}{{200, "first"}, {200, "slow"}, {200, "third"}, {200, ""}, {404, ""}, {200, "last"}}
+	for i, w := range want {
+		r := c.read(false)
+		if r.status != w.status || string(r.body) != w.body {
+			t.Fatalf("response %d: %d %q, want %d %q", i, r.status, r.body, w.status, w.body)
+		}
+	}
+}
+
+// Many requests in one write, more than one read buffer holds.
+func TestDeepPipeline(t *testing.T) {
+	ts := start(t, options{})
+	c := dial(t, ts.addr)
+	var all strings.Builder
+	const n = 500
+	for i := range n {
+		all.WriteString(get(fmt.Sprintf("/echo/%d", i)))
+	}
+	sent := make(chan error, 1)
+	go func() { // the server may answer before it has read it all
+		_, err := c.conn.Write([]byte(all.String()))
+		sent <- err
+	}()
+	for i := range n {
+		r := c.read(false)
+		if want := fmt.Sprint(i); string(r.body) != want {
+			t.Fatalf("response %d: %q", i, r.body)
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Many clients at once, each with many keep-alive requests.
+func TestConcurrentClients(t *testing.T) {
+	ts := start(t, options{})
+	if err := os.WriteFile(filepath.Join(ts.dir, "f.bin"), bytesOf(10_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Go(func() {
+			conn, err := dialPlain(ts.addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer conn.Close()
+			for k := range 20 {
+				path := fmt.Sprintf("/echo/%d-%d", i, k)
+				if k%5 == 0 {
+					path = "/files/f.bin"
+				}
+				if _, err := conn.Write([]byte(get(path))); err != nil {
+					errs <- err
+					return
+				}
+				r, err := readResponse(conn.r, false)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if r.status != 200 || (k%5 != 0 && string(r.body) != path[len("/echo/"):]) || (k%5 == 0 && len(r.body) != 10_000) {
+					errs <- fmt.Errorf("client %d request %d: %d %q", i, k, r.status, r.body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// Invariant 1: an idle keep-alive connection holds no goroutine and no
+// worker. With one parse worker and 1,000 idle connections, a new client is
+// served at once, and the goroutine count did not grow with the
+// connections.
+func TestIdleConnectionsHoldNoWorker(t *testing.T) {
+	ts := start(t, options{cfg: pipeline.Config{ParseWorkers: 1, RouteWorkers: 1, WriteWorkers: 1}})
+	warm := dial(t, ts.addr)
+	warm.send(get("/echo/warm"))
+	warm.read(false)
+	before := numGoroutine()
+
+	const idle = 1000
+	conns := make([]*rawConn, 0, idle)
+	for i := range idle {
+		c, err := dialPlain(ts.addr)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		defer c.Close()
+		c.Write([]byte(get("/echo/x")))
+		if r, err := readResponse(c.r, false); err != nil || r.status != 200 {
+			t.Fatalf("conn %d: %v", i, err)
+		}
+		conns = append(conns, c)
+	}
+	if st := ts.srv.Stats(); st.OpenConns < idle {
+		t.Fatalf("%d open connections, want at least %d", st.OpenConns, idle)
+	}
+	if after := numGoroutine(); after > before+5 {
+		t.Errorf("goroutines grew from %d to %d with %d idle connections", before, after, idle)
+	}
+
+	began := time.Now()
+	r := roundTrip(t, ts.addr, get("/echo/new"))
+	if r.status != 200 || string(r.body) != "new" {
+		t.Fatalf("new client: %d %q", r.status, r.body)
+	}
+	// Generous: a worker pinned by an idle connection would never answer.
+	if d := time.Since(began); d > 2*time.Second {
+		t.Errorf("new client waited %v behind idle connections", d)
+	}
+	// And the idle ones are still usable.
+	for _, i := range []int{0, idle / 2, idle - 1} {
+		conns[i].Write([]byte(get("/echo/again")))
+		if r, err := readResponse(conns[i].r, false); err != nil || string(r.body) != "again" {
+			t.Fatalf("idle conn %d: %v", i, err)
+		}
+	}
+}
+
+// Invariant 4: with the file pool saturated by a slow disk, /echo is still
+// answered promptly.
+func TestSlowDiskDoesNotSlowEcho(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	ts := start(t, options{cfg: pipeline.Config{FileWorkers: 2, FileQueue: 64}, filesDelay: delay})
+	if err := os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("f"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range 20 {
+		wg.Go(func() {
+			c, err := dialPlain(ts.addr)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			c.Write([]byte(get("/files/f.txt")))
+			readResponse(c.r, false)
+		})
+	}
+	time.Sleep(100 * time.Millisecond) // let the file pool fill
+	if busy := fileStage(ts.srv).Busy; busy != 2 {
+		t.Fatalf("file workers busy: %d, want the pool saturated (2)", busy)
+	}
+	c := dial(t, ts.addr)
+	var worst time.Duration
+	for i := range 20 {
+		began := time.Now()
+		c.send(get(fmt.Sprintf("/echo/%d", i)))
+		if r := c.read(false); r.status != 200 {
+			t.Fatalf("echo: %d", r.status)
+		}
+		worst = max(worst, time.Since(began))
+	}
+	if worst > delay/2 {
+		t.Errorf("slowest /echo took %v with the file pool saturated (file delay %v)", worst, delay)
+	}
+	t.Logf("slowest of 20 /echo requests with the file pool saturated: %v", worst)
+}
+
+// Invariant 3: a full file queue sheds with 503 and Retry-After after
+// QueueWait, instead of blocking the route stage.
+func TestFullFileQueueSheds(t *testing.T) {
+	ts := start(t, options{
+		cfg:        pipeline.Config{FileWorkers: 1, FileQueue: 1, QueueWait: 20 * time.Millisecond},
+		filesDelay: 500 * time.Millisecond,
+	})
+	if err := os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("f"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			c, err := dialPlain(ts.addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			c.Write([]byte(get("/files/f.txt")))
+			r, err := readResponse(c.r, false)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if r.status == 503 && r.get(t, "Retry-After") == "" {
+				t.Error("503 without Retry-After")
+			}
+			mu.Lock()
+			statuses[r.status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if statuses[503] == 0 || statuses[200] == 0 || statuses[200]+statuses[503] != 6 {
+		t.Fatalf("statuses %v: want some 200 and some 503", statuses)
+	}
+	if fileStage(ts.srv).Shed == 0 {
+		t.Error("file stage reports nothing shed")
+	}
+}
+
+// Invariant 3 at the door: past MaxConns a new connection is answered 503
+// with Connection: close, not left waiting in the backlog.
+func TestMaxConnsAnswers503(t *testing.T) {
+	ts := start(t, options{cfg: pipeline.Config{MaxConns: 2}})
+	a, b := dial(t, ts.addr), dial(t, ts.addr)
+	a.send(get("/echo/a"))
+	a.read(false)
+	b.send(get("/echo/b"))
+	b.read(false)
+	c := dial(t, ts.addr)
+	c.send(get("/echo/c"))
+	r := c.read(false)
+	if r.status != 503 || r.get(t, "Connection") != "close" || r.get(t, "Retry-After") == "" {
+		t.Fatalf("third connection: %d, Connection %q, Retry-After %q", r.status, r.get(t, "Connection"), r.get(t, "Retry-After"))
+	}
+	c.expectClosed()
+	// Closing one admitted connection makes room again.
+	a.conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		d := dial(t, ts.addr)
+		d.send(get("/echo/d"))
+		if r := d.read(false); r.status == 200 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("no room after a connection closed")
+}
+
+// Protocol errors are answered with their status and Connection: close.
+func TestProtocolErrorsClose(t *testing.T) {
+	ts := start(t, options{cfg: pipeline.Config{}})
+	tests := []struct {
+		name   string
+		raw    string
+		status int
+	}{
+		{"garbage", "NOT HTTP\r\n\r\n", 400},
+		{"HTTP/1.1 without Host (RFC 9112 §3.2)", "GET / HTTP/1.1\r\n\r\n", 400},
+		{"version (RFC 9112 §2.3)", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+		{"CL and TE (RFC 9112 §6.1)", "POST /files/x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+		{"unknown coding (RFC 9112 §6.1)", "POST /files/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+		{"too long URI", "GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+		{"too many header bytes", "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", 20000) + "\r\n\r\n", 431},
+		{"body too large", "POST /files/x HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n", 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, ts.addr)
+			c.send(tt.raw)
+			r := c.read(false)
+			if r.status != tt.status || r.get(t, "Connection") != "close" {
+				t.Fatalf("status %d Connection %q, want %d close", r.status, r.get(t, "Connection"), tt.status)
+			}
+			c.expectClosed()
+		})
+	}
+	if _, err := os.Stat(filepath.Join(ts.dir, "x")); !os.IsNotExist(err) {
+		t.Errorf("a rejected upload left a file: %v", err)
+	}
+}
+
+// Invariant 5 (slowloris): a head trickled in a byte at a time is cut off
+// when HeaderTimeout has passed since its first byte.
+func TestHeaderTimeoutCountsFromFirstByte(t *testing.T) {
+	ts := start(t, options{cfg: pipeline.Config{HeaderTimeout: 400 * time.Millisecond}})
+	c := dial(t, ts.addr)
+	began := time.Now()
+	req := "GET /echo/slow HTTP/1.1\r\nHost: x\r\nX-Padding: " + strings.Repeat("p", 100) + "\r\n\r\n"
+	for i := 0; i < len(req); i++ {
+		if _, err := c.conn.Write([]byte{req[i]}); err != nil {
+			break // cut off, as it should be
+		}
+		time.Sleep(20 * time.Millisecond)
+		if time.Since(began) > 3*time.Second {
+			break
+		}
+	}
+	r, err := readResponse(c.r, false)
+	if err == nil && r.status != 408 {
+		t.Fatalf("trickled request answered %d", r.status)
+	}
+	if d := time.Since(began); d > 2*time.Second {
+		t.Fatalf("connection lived %v with a 400ms header timeout", d)
+	}
+}
+
+// An idle keep-alive connection is closed after IdleTimeout.
+func TestIdleTimeout(t *testing.T) {
+	ts := start(t, options{cfg: pipeline.Config{IdleTimeout: 300 * time.Millisecond}})
+	c := dial(t, ts.addr)
+	c.send(get("/echo/a"))
+	c.read(false)
+	began := time.Now()
+	c.expectClosed()
+	if d := time.Since(began); d < 250*time.Millisecond {
+		t.Fatalf("closed after %v, before the idle timeout", d)
+	}
+}
+
+// A client that resets mid-request disturbs nobody else.
+func TestResetMidRequest(t *testing.T) {
+	ts := start(t, options{})
+	for range 50 {
+		c, err := dialPlain(ts.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("POST /files/partial HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc"))
+		c.SetLinger(0) // close with RST
+		c.Close()
+	}
+	r := roundTrip(t, ts.addr, get("/echo/still-here"))
+	if r.status != 200 || string(r.body) != "still-here" {
+		t.Fatalf("%d %q", r.status, r.body)
+	}
+	entries, _ := os.ReadDir(ts.dir)
+	if len(entries) != 0 {
+		t.Fatalf("cut uploads left files: %v", entries)
+	}
+}

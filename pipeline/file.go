@@ -1,0 +1,28 @@
+package pipeline
+
+import (
+	"github.com/sourcegraph/conc/panics"
+)
+
+// fileWorker is one worker of the fixed file-I/O pool: the only goroutines
+// that touch the disk. However slow the disk, at most FileWorkers requests
+// wait on it, and the cheap routes never queue behind them (invariant 4).
+// A handler panic becomes a 500 for that request alone.
+//
+// Queue behaviour: the file queue is fed by the route stage, which waits at
+// most QueueWait for room and otherwise answers 503. Finished responses go
+// to the write queue, blocking while it is full.
+func (s *Server) fileWorker() {
+	for j := range s.fileQ {
+		s.stats.file.busy.Add(1)
+		c := j.c
+		if !c.dead.Load() && !s.forced.Load() {
+			if r := panics.Try(func() { s.handlers.Files.Serve(&j.req, &j.resp) }); r != nil {
+				s.handlerPanicked(j, r)
+			}
+		}
+		s.stats.file.busy.Add(-1)
+		s.stats.file.taken.Add(1)
+		s.complete(c, j)
+	}
+}

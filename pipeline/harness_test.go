@@ -1,0 +1,284 @@
+package pipeline_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"pipehttp/files"
+	"pipehttp/pipeline"
+	"pipehttp/router"
+)
+
+// Every test's server is shut down in its cleanup; goleak then checks that
+// no goroutine outlived it.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+type options struct {
+	cfg        pipeline.Config
+	filesDelay time.Duration
+	router     pipeline.Router // default router.New()
+}
+
+type testServer struct {
+	srv  *pipeline.Server
+	addr string
+	dir  string
+}
+
+// start runs a real server on a loopback port, serving a fresh temporary
+// directory, and shuts it down when the test ends.
+func start(t *testing.T, o options) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := files.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := o.router
+	if rt == nil {
+		rt = router.New()
+	}
+	o.cfg.Addr = "127.0.0.1:0"
+	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := pipeline.New(o.cfg, pipeline.Handlers{
+		Router: rt,
+		Files:  &files.Handler{Store: store, Delay: o.filesDelay},
+	}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		store.Close()
+	})
+	return &testServer{srv: srv, addr: srv.Addr().String(), dir: dir}
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// client is a raw TCP client: it sends exact bytes and reads responses
+// strictly (CRLF line ends, a Content-Length on every response).
+type client struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dial(t *testing.T, addr string) *client {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	return &client{t: t, conn: conn, r: bufio.NewReader(conn)}
+}
+
+func (c *client) send(raw string) {
+	c.t.Helper()
+	if _, err := io.WriteString(c.conn, raw); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+// resp is a response as received: header names as sent, in order.
+type resp struct {
+	status int
+	reason string
+	fields []field
+	body   []byte
+}
+
+type field struct{ name, value string }
+
+// get returns the value of the only field named name, "" if absent; it
+// fails the test if the field is repeated.
+func (r *resp) get(t *testing.T, name string) string {
+	t.Helper()
+	var vals []string
+	for _, f := range r.fields {
+		if strings.EqualFold(f.name, name) {
+			vals = append(vals, f.value)
+		}
+	}
+	if len(vals) > 1 {
+		t.Fatalf("field %s repeated: %q", name, vals)
+	}
+	if len(vals) == 0 {
+		return ""
+	}
+	return vals[0]
+}
+
+func (r *resp) has(name string) bool {
+	for _, f := range r.fields {
+		if strings.EqualFold(f.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// read reads one response; head is true for the response to a HEAD request
+// (no body whatever Content-Length says).
+func (c *client) read(head bool) *resp {
+	c.t.Helper()
+	r, err := readResponse(c.r, head)
+	if err != nil {
+		c.t.Fatalf("read response: %v", err)
+	}
+	return r
+}
+
+func readResponse(br *bufio.Reader, head bool) (*resp, error) {
+	line, err := readLine(br)
+	if err != nil {
+		return nil, fmt.Errorf("status line: %w", err)
+	}
+	proto, rest, ok := strings.Cut(line, " ")
+	if !ok || proto != "HTTP/1.1" {
+		return nil, fmt.Errorf("bad status line %q", line)
+	}
+	code, reason, _ := strings.Cut(rest, " ")
+	r := &resp{reason: reason}
+	if r.status, err = strconv.Atoi(code); err != nil || len(code) != 3 {
+		return nil, fmt.Errorf("bad status line %q", line)
+	}
+	for {
+		line, err := readLine(br)
+		if err != nil {
+			return nil, fmt.Errorf("field line: %w", err)
+		}
+		if line == "" {
+			break
+		}
+		name, value, ok := strings.Cut(line, ": ")
+		if !ok {
+			return nil, fmt.Errorf("bad field line %q", line)
+		}
+		r.fields = append(r.fields, field{name, value})
+	}
+	if head || r.status < 200 || r.status == 204 || r.status == 304 {
+		return r, nil
+	}
+	var cl string
+	for _, f := range r.fields {
+		if strings.EqualFold(f.name, "Content-Length") {
+			cl = f.value
+		}
+	}
+	n, err := strconv.Atoi(cl)
+	if err != nil {
+		return nil, fmt.Errorf("status %d without a valid Content-Length (%q)", r.status, cl)
+	}
+	r.body = make([]byte, n)
+	if _, err := io.ReadFull(br, r.body); err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	return r, nil
+}
+
+func readLine(br *bufio.Reader) (string, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasSuffix(line, "\r\n") {
+		return "", fmt.Errorf("line %q does not end in CRLF", line)
+	}
+	return strings.TrimSuffix(line, "\r\n"), nil
+}
+
+// expectClosed checks that the server closes the connection: the next read
+// sees EOF (or a reset) and no more bytes.
+func (c *client) expectClosed() {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := c.r.ReadByte()
+	if err == nil {
+		rest, _ := c.r.Peek(c.r.Buffered())
+		c.t.Fatalf("connection still open: read %q", append([]byte{b}, rest...))
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		c.t.Fatal("connection still open after 5s")
+	}
+}
+
+// roundTrip sends one request on a fresh connection and reads the reply.
+func roundTrip(t *testing.T, addr, raw string) *resp {
+	t.Helper()
+	c := dial(t, addr)
+	c.send(raw)
+	return c.read(strings.HasPrefix(raw, "HEAD "))
+}
+
+func get(path string) string {
+	return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n"
+}
+
+func bytesOf(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/251)
+	}
+	return b
+}
+
+// rawConn is a plain client for tests that hold many connections or run
+// in goroutines (where t.Fatal is not allowed).
+type rawConn struct {
+	*net.TCPConn
+	r *bufio.Reader
+}
+
+func dialPlain(addr string) (*rawConn, error) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	return &rawConn{conn.(*net.TCPConn), bufio.NewReader(conn)}, nil
+}
+
+// numGoroutine counts goroutines after letting exiting ones finish.
+func numGoroutine() int {
+	time.Sleep(50 * time.Millisecond)
+	return runtime.NumGoroutine()
+}
+
+func fileStage(srv *pipeline.Server) pipeline.StageStats {
+	for _, st := range srv.Stats().Stages {
+		if st.Name == "file" {
+			return st
+		}
+	}
+	panic("no file stage")
+}

@@ -1,0 +1,66 @@
+package pipeline
+
+import (
+	"sync"
+
+	"pipehttp/parser"
+	"pipehttp/response"
+)
+
+// job is one request on its way through the stages and the response that
+// answers it. Jobs are pooled: Request.Fields and Response.Body keep their
+// capacity, so a steady keep-alive load allocates nothing per request.
+type job struct {
+	c    *conn
+	req  parser.Request
+	resp response.Response
+
+	// failed is a protocol error found while parsing; the job skips the
+	// router and is answered with parser.Status(failed).
+	failed error
+
+	// body accumulates a body that did not arrive in one read; head keeps a
+	// private copy of the request head in that case, so the connection's read
+	// buffer can be compacted while the body trickles in.
+	body       []byte
+	head       []byte
+	bodyReader parser.BodyReader
+
+	done bool // the response is ready to write (guarded by c.mu)
+}
+
+var jobPool = sync.Pool{New: func() any { return new(job) }}
+
+func getJob(c *conn) *job {
+	j := jobPool.Get().(*job)
+	j.c = c
+	j.req.Reset()
+	j.resp.Reset()
+	return j
+}
+
+func (s *Server) releaseJob(j *job) {
+	j.resp.Release()
+	j.c = nil
+	j.failed = nil
+	j.done = false
+	j.req.Body = nil
+	j.body = j.body[:0]
+	j.head = j.head[:0]
+	if cap(j.body) > maxPooledBody {
+		j.body = nil
+	}
+	if cap(j.resp.Body) > maxPooledBody {
+		j.resp.Body = nil
+	}
+	jobPool.Put(j)
+}
+
+// maxPooledBody bounds the body capacity a pooled job may keep, so one large
+// upload does not pin its buffer for the life of the process.
+const maxPooledBody = 64 << 10
+
+// readBufSize is the read buffer a flight starts with. A head larger than
+// this grows a private buffer that goes back to the garbage collector, not
+// the pool.
+const readBufSize = 4 << 10

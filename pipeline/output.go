@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"pipehttp/response"
+)
+
+// inlineBodyMax is the largest body copied next to its head; larger bodies
+// are written from where they are with writev.
+const inlineBodyMax = 16 << 10
+
+// maxIovecs bounds one writev.
+const maxIovecs = 64
+
+// segment is one piece of output: bytes, or a range of a file for sendfile.
+type segment struct {
+	b    []byte
+	file *os.File
+	off  int64
+	n    int64
+}
+
+// pendingOutput is the serialized responses of a connection that the kernel
+// has not taken yet. Heads and small bodies are appended to buf; segs says
+// what to write in order, and segs[:i] is written.
+type pendingOutput struct {
+	buf  []byte
+	mark int // buf[mark:] is not yet covered by a segment
+	segs []segment
+	i    int
+	iov  [][]byte
+}
+
+// maxPooledOutput bounds the output buffer a pooled flight keeps.
+const maxPooledOutput = 64 << 10
+
+func (o *pendingOutput) pending() bool { return o.i < len(o.segs) }
+
+// reset forgets everything, written or not.
+func (o *pendingOutput) reset() {
+	clear(o.segs)
+	o.segs = o.segs[:0]
+	o.i = 0
+	o.mark = 0
+	o.buf = o.buf[:0]
+}
+
+// reuse returns o emptied for a pooled flight.
+func (o *pendingOutput) reuse() pendingOutput {
+	o.reset()
+	if cap(o.buf) > maxPooledOutput {
+		o.buf = nil
+	}
+	return pendingOutput{buf: o.buf, segs: o.segs, iov: o.iov[:0]}
+}
+
+// add serializes r after what is already pending.
+func (o *pendingOutput) add(r *response.Response, date []byte) {
+	o.buf = r.AppendHead(o.buf, date)
+	if r.HeadOnly || !response.HasBody(r.Status) {
+		return
+	}
+	switch {
+	case r.File != nil:
+		if r.FileSize > 0 {
+			o.cut()
+			o.segs = append(o.segs, segment{file: r.File, off: r.FileOffset, n: r.FileSize})
+		}
+	case len(r.Body) <= inlineBodyMax:
+		o.buf = append(o.buf, r.Body...)
+	default:
+		o.cut()
+		o.segs = append(o.segs, segment{b: r.Body})
+	}
+}
+
+// cut ends the current run of buf as a segment. Later appends may move buf,
+// but never change the bytes a segment already refers to.
+func (o *pendingOutput) cut() {
+	if o.mark < len(o.buf) {
+		o.segs = append(o.segs, segment{b: o.buf[o.mark:len(o.buf):len(o.buf)]})
+		o.mark = len(o.buf)
+	}
+}
+
+// writeTo writes pending segments to fd without blocking. It reports
+// whether everything was written; false with a nil error means the socket
+// buffer is full and the caller should wait for writability.
+func (o *pendingOutput) writeTo(fd int, st *serverStats) (finished bool, err error) {
+	for o.i < len(o.segs) {
+		seg := &o.segs[o.i]
+		if seg.file != nil {
+			n, err := unix.Sendfile(fd, int(seg.file.Fd()), &seg.off, int(min(seg.n, 1<<30)))
+			if n > 0 {
+				seg.n -= int64(n)
+				st.bytesOut.Add(uint64(n))
+			}
+			switch {
+			case err == unix.EAGAIN:
+				return false, nil
+			case err == unix.EINTR:
+			case err != nil:
+				return false, err
+			case n == 0 && seg.n > 0:
+				return false, errShortFile
+			}
+			if seg.n == 0 {
+				o.i++
+			}
+			continue
+		}
+		o.iov = o.iov[:0]
+		for k := o.i; k < len(o.segs) && o.segs[k].file == nil && len(o.iov) < maxIovecs; k++ {
+			o.iov = append(o.iov, o.segs[k].b)
+		}
+		var n int
+		if len(o.iov) == 1 {
+			n, err = unix.Write(fd, o.iov[0])
+		} else {
+			n, err = unix.Writev(fd, o.iov)
+		}
+		if n > 0 {
+			st.bytesOut.Add(uint64(n))
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return false, nil
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return false, err
+		}
+		for n > 0 {
+			seg := &o.segs[o.i]
+			if n < len(seg.b) {
+				seg.b = seg.b[n:]
+				break
+			}
+			n -= len(seg.b)
+			seg.b = nil
+			o.i++
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"errors"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"pipehttp/parser"
+)
+
+// writeWorker is one worker of the write stage. It takes a connection whose
+// next response is ready, serializes every consecutive ready response of
+// its batch into one buffer (bodies of files go by sendfile), and writes
+// them with one write or writev: responses leave in request order however
+// the route and file stages finished them (RFC 9112 §9.3.2).
+//
+// Writes never block: when the kernel takes only part, the rest waits in
+// the flight and the connection is armed for writability with
+// WriteTimeout; a client that stops reading holds no worker. After the last
+// response of a batch the connection is closed, or handed back to the
+// poller for its next request.
+//
+// Queue behaviour: the write queue is fed by the route and file stages and
+// the poller, which block while it is full. A connection is queued at most
+// once at a time.
+func (s *Server) writeWorker() {
+	for c := range s.writeQ {
+		s.stats.write.busy.Add(1)
+		s.write(c)
+		s.stats.write.busy.Add(-1)
+		s.stats.write.taken.Add(1)
+	}
+}
+
+func (s *Server) write(c *conn) {
+	c.mu.Lock()
+	c.writeQueued = false
+	c.writing = true
+	fl := c.fl
+	c.mu.Unlock()
+	for {
+		gone := c.dead.Load() || s.forced.Load()
+		if gone {
+			fl.out.reset()
+		} else if fl.out.pending() {
+			finished, err := fl.out.writeTo(c.fd, &s.stats)
+			if err != nil {
+				c.dead.Store(true)
+				s.stats.write.shed.Add(1)
+				continue
+			}
+			if !finished {
+				s.arm(c, stateArmedWrite, time.Now().Add(s.cfg.WriteTimeout))
+				return // still "writing": completions only mark jobs done
+			}
+		}
+		fl.out.reset()
+
+		c.mu.Lock()
+		start := fl.sent
+		for fl.sent < len(fl.jobs) && fl.jobs[fl.sent].done {
+			fl.sent++
+		}
+		end := fl.sent
+		if start == end {
+			c.writing = false
+			c.mu.Unlock()
+			if end == len(fl.jobs) {
+				s.finishBatch(c, fl)
+			}
+			return
+		}
+		c.mu.Unlock()
+		if gone {
+			continue
+		}
+		date := s.clock.Date()
+		for i := start; i < end; i++ {
+			j := fl.jobs[i]
+			last := i == len(fl.jobs)-1
+			j.resp.Close = last && (fl.closeAfter || s.draining.Load())
+			j.resp.KeepAlive = !j.resp.Close && j.req.Version == parser.HTTP10
+			fl.out.add(&j.resp, date)
+		}
+		fl.out.cut()
+	}
+}
+
+// finishBatch recycles an answered batch and decides the connection's
+// fate: close, linger-close, or wait for the next request.
+func (s *Server) finishBatch(c *conn, fl *flight) {
+	lastFailed := fl.jobs[len(fl.jobs)-1].failed != nil
+	for _, j := range fl.jobs {
+		s.releaseJob(j)
+	}
+	clear(fl.jobs)
+	fl.jobs = fl.jobs[:0]
+	fl.sent = 0
+	switch {
+	case c.dead.Load() || s.forced.Load():
+		s.closeConn(c)
+	case fl.closeAfter || s.draining.Load():
+		if lastFailed || fl.off < len(fl.buf) {
+			s.lingerClose(c) // unread input: don't let close(2) send RST over our response
+		} else {
+			s.closeConn(c)
+		}
+	default:
+		if fl.need100 {
+			fl.need100 = false
+			unix.Write(c.fd, continueResponse)
+		}
+		s.armForRead(c, fl)
+	}
+}
+
+// errShortFile means a file shrank while being sent: the response promised
+// more bytes than exist, so the connection cannot continue.
+var errShortFile = errors.New("file shorter than its Content-Length")

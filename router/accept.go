@@ -1,0 +1,142 @@
+package router
+
+import "pipehttp/parser"
+
+// AcceptsGzip reports whether the request accepts a gzip-coded response
+// (RFC 9110 §12.5.3).
+//
+// Every Accept-Encoding field counts (names compared case-insensitively);
+// each is a comma-separated list of codings, each optionally weighted with
+// ";q=" and a qvalue (0 to 1, at most three decimals), with optional
+// whitespace around elements, ';' and '='. Coding names and "q" are
+// case-insensitive. gzip is acceptable if "gzip" or "x-gzip" is listed with
+// q > 0, or if neither is listed and "*" is listed with q > 0.
+//
+// An element with a malformed weight (or any parameter other than q) counts
+// as listed with q = 0. When a coding is listed more than once, every listing
+// must be acceptable: a refusal is never overridden. No Accept-Encoding
+// field, or an empty one, accepts only identity.
+//
+// It does not allocate.
+func AcceptsGzip(req *parser.Request) bool {
+	gzipListed, gzipOK := false, true
+	starListed, starOK := false, true
+	for i := range req.Fields {
+		f := &req.Fields[i]
+		if !equalFold(f.Name, "accept-encoding") {
+			continue
+		}
+		list := f.Value
+		for len(list) > 0 {
+			var elem []byte
+			elem, list = nextElement(list)
+			coding, ok := parseCoding(elem)
+			switch {
+			case equalFold(coding, "gzip"), equalFold(coding, "x-gzip"):
+				gzipListed = true
+				gzipOK = gzipOK && ok
+			case string(coding) == "*":
+				starListed = true
+				starOK = starOK && ok
+			}
+		}
+	}
+	if gzipListed {
+		return gzipOK
+	}
+	return starListed && starOK
+}
+
+// nextElement splits a list at its first comma.
+func nextElement(list []byte) (elem, rest []byte) {
+	for i, c := range list {
+		if c == ',' {
+			return list[:i], list[i+1:]
+		}
+	}
+	return list, nil
+}
+
+// parseCoding parses `coding [ OWS ";" OWS "q=" qvalue ]` (OWS around '='
+// tolerated) and reports whether the weight is above zero. An empty element
+// yields an empty coding.
+func parseCoding(elem []byte) (coding []byte, ok bool) {
+	semi := -1
+	for i, c := range elem {
+		if c == ';' {
+			semi = i
+			break
+		}
+	}
+	if semi < 0 {
+		return trimOWS(elem), true
+	}
+	coding = trimOWS(elem[:semi])
+	p := trimOWS(elem[semi+1:])
+	if len(p) == 0 || (p[0] != 'q' && p[0] != 'Q') {
+		return coding, false
+	}
+	p = trimOWS(p[1:])
+	if len(p) == 0 || p[0] != '=' {
+		return coding, false
+	}
+	return coding, positiveQ(trimOWS(p[1:]))
+}
+
+// positiveQ reports whether q is a valid qvalue (RFC 9110 §12.4.2) above
+// zero:
+//
+//	qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+func positiveQ(q []byte) bool {
+	if len(q) == 0 || q[0] != '0' && q[0] != '1' {
+		return false
+	}
+	if len(q) == 1 {
+		return q[0] == '1'
+	}
+	if q[1] != '.' || len(q) > 5 {
+		return false
+	}
+	nonzero := false
+	for _, c := range q[2:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+		if c != '0' {
+			nonzero = true
+		}
+	}
+	if q[0] == '1' {
+		return !nonzero
+	}
+	return nonzero
+}
+
+// trimOWS trims spaces and horizontal tabs from both ends.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// equalFold reports whether b equals lower, an ASCII lowercase string,
+// ignoring ASCII case.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}

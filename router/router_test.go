@@ -1,0 +1,238 @@
+package router_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"testing"
+
+	"pipehttp/parser"
+	"pipehttp/response"
+	"pipehttp/router"
+)
+
+// newRequest builds a request by hand, the way the parser would fill it:
+// fields are name, value pairs; User-Agent is also picked out.
+func newRequest(method, path string, fields ...string) *parser.Request {
+	req := &parser.Request{
+		Method:        []byte(method),
+		Target:        []byte(path),
+		Path:          []byte(path),
+		Version:       parser.HTTP11,
+		Host:          []byte("localhost"),
+		ContentLength: -1,
+		KeepAlive:     true,
+	}
+	for i := 0; i+1 < len(fields); i += 2 {
+		f := parser.Field{Name: []byte(fields[i]), Value: []byte(fields[i+1])}
+		req.Fields = append(req.Fields, f)
+		if bytes.EqualFold(f.Name, []byte("User-Agent")) {
+			req.UserAgent = f.Value
+		}
+	}
+	return req
+}
+
+func allowOf(resp *response.Response) string {
+	for _, f := range resp.Fields {
+		if f.Name == "Allow" {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("gzip.NewReader: %v", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("gunzip: %v", err)
+	}
+	return out
+}
+
+func TestRoute(t *testing.T) {
+	const ae = "Accept-Encoding"
+	tests := []struct {
+		name     string
+		method   string
+		path     string
+		fields   []string
+		kind     router.Kind
+		status   int
+		ctype    string
+		encoding string
+		vary     string
+		body     string // decoded body (gunzipped when encoding is gzip)
+		allow    string
+		headOnly bool
+	}{
+		{name: "root", method: "GET", path: "/", status: 200},
+		{name: "root HEAD", method: "HEAD", path: "/", status: 200, headOnly: true},
+		{name: "root POST", method: "POST", path: "/", status: 405, allow: "GET, HEAD"},
+		{name: "root OPTIONS", method: "OPTIONS", path: "/", status: 204, allow: "GET, HEAD, OPTIONS"},
+
+		{name: "echo", method: "GET", path: "/echo/abc", status: 200, ctype: "text/plain", vary: ae, body: "abc"},
+		{name: "echo raw encoding", method: "GET", path: "/echo/a%20b%2Fc", status: 200, ctype: "text/plain", vary: ae, body: "a%20b%2Fc"},
+		{name: "echo slashes", method: "GET", path: "/echo/a/b/c/", status: 200, ctype: "text/plain", vary: ae, body: "a/b/c/"},
+		{name: "echo empty", method: "GET", path: "/echo/", status: 200, ctype: "text/plain", vary: ae},
+		{name: "echo HEAD", method: "HEAD", path: "/echo/abc", status: 200, ctype: "text/plain", vary: ae, body: "abc", headOnly: true},
+		{name: "echo POST", method: "POST", path: "/echo/x", status: 405, allow: "GET, HEAD"},
+		{name: "echo PUT", method: "PUT", path: "/echo/x", status: 405, allow: "GET, HEAD"},
+		{name: "echo DELETE", method: "DELETE", path: "/echo/x", status: 405, allow: "GET, HEAD"},
+		{name: "echo PATCH", method: "PATCH", path: "/echo/x", status: 405, allow: "GET, HEAD"},
+		{name: "echo TRACE", method: "TRACE", path: "/echo/x", status: 405, allow: "GET, HEAD"},
+		{name: "echo OPTIONS", method: "OPTIONS", path: "/echo/x", status: 204, allow: "GET, HEAD, OPTIONS"},
+		{name: "echo without slash", method: "GET", path: "/echo", status: 404},
+		{name: "echo prefix only", method: "GET", path: "/echoes/x", status: 404},
+
+		{name: "echo gzip", method: "GET", path: "/echo/abc", fields: []string{ae, "gzip"}, status: 200, ctype: "text/plain", encoding: "gzip", vary: ae, body: "abc"},
+		{name: "echo gzip among others", method: "GET", path: "/echo/abc", fields: []string{ae, "br, gzip;q=0.5, deflate"}, status: 200, ctype: "text/plain", encoding: "gzip", vary: ae, body: "abc"},
+		{name: "echo gzip refused", method: "GET", path: "/echo/abc", fields: []string{ae, "gzip;q=0"}, status: 200, ctype: "text/plain", vary: ae, body: "abc"},
+		{name: "echo unknown coding", method: "GET", path: "/echo/abc", fields: []string{ae, "invalid-encoding-1, br"}, status: 200, ctype: "text/plain", vary: ae, body: "abc"},
+		{name: "echo gzip HEAD", method: "HEAD", path: "/echo/abc", fields: []string{ae, "gzip"}, status: 200, ctype: "text/plain", encoding: "gzip", vary: ae, body: "abc", headOnly: true},
+		{name: "echo gzip empty body", method: "GET", path: "/echo/", fields: []string{ae, "gzip"}, status: 200, ctype: "text/plain", vary: ae},
+
+		{name: "user-agent", method: "GET", path: "/user-agent", fields: []string{"User-Agent", "foobar/1.2.3"}, status: 200, ctype: "text/plain", vary: ae, body: "foobar/1.2.3"},
+		{name: "user-agent absent", method: "GET", path: "/user-agent", status: 200, ctype: "text/plain", vary: ae},
+		{name: "user-agent gzip", method: "GET", path: "/user-agent", fields: []string{"User-Agent", "curl/8", ae, "gzip"}, status: 200, ctype: "text/plain", encoding: "gzip", vary: ae, body: "curl/8"},
+		{name: "user-agent HEAD", method: "HEAD", path: "/user-agent", fields: []string{"User-Agent", "curl/8"}, status: 200, ctype: "text/plain", vary: ae, body: "curl/8", headOnly: true},
+		{name: "user-agent trailing slash", method: "GET", path: "/user-agent/", status: 404},
+		{name: "user-agent POST", method: "POST", path: "/user-agent", status: 405, allow: "GET, HEAD"},
+
+		{name: "files GET", method: "GET", path: "/files/a.txt", kind: router.File},
+		{name: "files HEAD", method: "HEAD", path: "/files/a.txt", kind: router.File},
+		{name: "files POST", method: "POST", path: "/files/a.txt", kind: router.File},
+		{name: "files nested", method: "GET", path: "/files/sub/a.txt", kind: router.File},
+		{name: "files PUT", method: "PUT", path: "/files/a.txt", status: 405, allow: "GET, HEAD, POST"},
+		{name: "files DELETE", method: "DELETE", path: "/files/a.txt", status: 405, allow: "GET, HEAD, POST"},
+		{name: "files OPTIONS", method: "OPTIONS", path: "/files/a.txt", status: 204, allow: "GET, HEAD, POST, OPTIONS"},
+		{name: "files empty name", method: "GET", path: "/files/", status: 404},
+		{name: "files empty name POST", method: "POST", path: "/files/", status: 404},
+		{name: "files without slash", method: "GET", path: "/files", status: 404},
+
+		{name: "OPTIONS *", method: "OPTIONS", path: "*", status: 204, allow: "GET, HEAD, POST, OPTIONS"},
+		{name: "GET *", method: "GET", path: "*", status: 404},
+
+		{name: "not found", method: "GET", path: "/nope", status: 404},
+		{name: "not found HEAD", method: "HEAD", path: "/nope", status: 404, headOnly: true},
+		{name: "not found POST", method: "POST", path: "/nope", status: 404},
+		{name: "empty path", method: "GET", path: "", status: 404},
+
+		{name: "CONNECT", method: "CONNECT", path: "/", status: 501},
+		{name: "CONNECT authority", method: "CONNECT", path: "example.com:443", status: 501},
+		{name: "lowercase get", method: "get", path: "/", status: 501},
+		{name: "unknown method", method: "BREW", path: "/echo/x", status: 501},
+		{name: "unknown method unknown path", method: "PROPFIND", path: "/nope", status: 501},
+	}
+	rt := router.New()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := newRequest(tc.method, tc.path, tc.fields...)
+			var resp response.Response
+			kind := rt.Route(req, &resp)
+			if kind != tc.kind {
+				t.Fatalf("kind = %v, want %v", kind, tc.kind)
+			}
+			if kind == router.File {
+				if resp.Status != 0 || len(resp.Body) != 0 || len(resp.Fields) != 0 {
+					t.Errorf("file route touched resp: %+v", resp)
+				}
+				return
+			}
+			if resp.Status != tc.status {
+				t.Errorf("status = %d, want %d", resp.Status, tc.status)
+			}
+			if resp.ContentType != tc.ctype {
+				t.Errorf("content type = %q, want %q", resp.ContentType, tc.ctype)
+			}
+			if resp.ContentEncoding != tc.encoding {
+				t.Errorf("content encoding = %q, want %q", resp.ContentEncoding, tc.encoding)
+			}
+			if resp.Vary != tc.vary {
+				t.Errorf("vary = %q, want %q", resp.Vary, tc.vary)
+			}
+			if got := allowOf(&resp); got != tc.allow {
+				t.Errorf("Allow = %q, want %q", got, tc.allow)
+			}
+			if resp.HeadOnly != tc.headOnly {
+				t.Errorf("HeadOnly = %v, want %v", resp.HeadOnly, tc.headOnly)
+			}
+			if resp.File != nil {
+				t.Errorf("inline response has a file")
+			}
+			body := resp.Body
+			if resp.ContentEncoding == "gzip" {
+				body = gunzip(t, resp.Body)
+			}
+			if string(body) != tc.body {
+				t.Errorf("body = %q, want %q", body, tc.body)
+			}
+			if resp.ContentLength() != int64(len(resp.Body)) {
+				t.Errorf("ContentLength = %d, want %d", resp.ContentLength(), len(resp.Body))
+			}
+		})
+	}
+}
+
+// TestRouteCopiesBody checks that the body never aliases the request's
+// bytes, which belong to the connection's read buffer.
+func TestRouteCopiesBody(t *testing.T) {
+	tests := []struct {
+		name  string
+		path  string
+		field []string
+	}{
+		{name: "echo", path: "/echo/hello"},
+		{name: "user-agent", path: "/user-agent", field: []string{"User-Agent", "hello"}},
+	}
+	rt := router.New()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := newRequest("GET", tc.path, tc.field...)
+			var resp response.Response
+			rt.Route(req, &resp)
+			for i := range req.Path {
+				req.Path[i] = 'X'
+			}
+			for i := range req.UserAgent {
+				req.UserAgent[i] = 'X'
+			}
+			if string(resp.Body) != "hello" {
+				t.Errorf("body = %q after the request buffer changed, want %q", resp.Body, "hello")
+			}
+		})
+	}
+}
+
+// TestRouteReusesResponse routes into one pooled response again and again,
+// as the pipeline does, alternating identity and gzip.
+func TestRouteReusesResponse(t *testing.T) {
+	rt := router.New()
+	var resp response.Response
+	for i, tc := range []struct {
+		path, ae, want string
+	}{
+		{"/echo/a-rather-longer-body-first", "", "a-rather-longer-body-first"},
+		{"/echo/short", "gzip", "short"},
+		{"/echo/x", "", "x"},
+		{"/echo/" + string(bytes.Repeat([]byte("ab"), 5000)), "gzip", string(bytes.Repeat([]byte("ab"), 5000))},
+		{"/nope", "", ""},
+		{"/echo/y", "gzip", "y"},
+	} {
+		resp.Reset()
+		req := newRequest("GET", tc.path, "Accept-Encoding", tc.ae)
+		rt.Route(req, &resp)
+		body := resp.Body
+		if resp.ContentEncoding == "gzip" {
+			body = gunzip(t, body)
+		}
+		if string(body) != tc.want {
+			t.Errorf("%d: body = %.40q, want %.40q", i, body, tc.want)
+		}
+	}
+}
