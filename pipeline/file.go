@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"github.com/sourcegraph/conc/panics"
+
+	"pipehttp/router"
 )
 
 // fileWorker is one worker of the fixed file-I/O pool: the only goroutines
@@ -17,7 +19,11 @@ func (s *Server) fileWorker() {
 		s.stats.file.busy.Add(1)
 		c := j.c
 		if !c.dead.Load() && !s.forced.Load() {
-			if r := panics.Try(func() { s.handlers.Files.Serve(&j.req, &j.resp) }); r != nil {
+			h := s.handlers.Files
+			if j.kind == router.Static {
+				h = s.handlers.Static
+			}
+			if r := panics.Try(func() { h.Serve(&j.req, &j.resp) }); r != nil {
 				s.handlerPanicked(j, r)
 			}
 		}

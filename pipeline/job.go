@@ -5,6 +5,7 @@ import (
 
 	"pipehttp/parser"
 	"pipehttp/response"
+	"pipehttp/router"
 )
 
 // job is one request on its way through the stages and the response that
@@ -14,6 +15,9 @@ type job struct {
 	c    *conn
 	req  parser.Request
 	resp response.Response
+
+	// kind is who finishes the request, as the router said.
+	kind router.Kind
 
 	// failed is a protocol error found while parsing; the job skips the
 	// router and is answered with parser.Status(failed).

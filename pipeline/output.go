@@ -64,6 +64,16 @@ func (o *pendingOutput) add(r *response.Response, date []byte) {
 		return
 	}
 	switch {
+	case len(r.Parts) > 0:
+		for _, part := range r.Parts {
+			switch {
+			case part.Data != nil:
+				o.buf = append(o.buf, part.Data...)
+			case part.Size > 0:
+				o.cut()
+				o.segs = append(o.segs, segment{file: r.File, off: part.Offset, n: part.Size})
+			}
+		}
 	case r.File != nil:
 		if r.FileSize > 0 {
 			o.cut()

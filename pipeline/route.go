@@ -44,7 +44,7 @@ func (rw *routeWorker) route(c *conn) {
 		case gone:
 		case j.failed != nil:
 			answerError(&j.resp, parser.Status(j.failed))
-		case s.routeOne(j) == router.File:
+		case s.routeOne(j) != router.Inline:
 			if rw.offerFile(j) {
 				continue // the file worker completes it
 			}
@@ -60,12 +60,16 @@ func (rw *routeWorker) route(c *conn) {
 
 // routeOne runs the router for one request, turning a panic into a 500.
 func (s *Server) routeOne(j *job) router.Kind {
-	var kind router.Kind
-	if r := panics.Try(func() { kind = s.handlers.Router.Route(&j.req, &j.resp) }); r != nil {
+	j.kind = router.Inline
+	if r := panics.Try(func() { j.kind = s.handlers.Router.Route(&j.req, &j.resp) }); r != nil {
 		s.handlerPanicked(j, r)
-		return router.Inline
+		j.kind = router.Inline
 	}
-	return kind
+	if j.kind == router.Static && s.handlers.Static == nil {
+		answerError(&j.resp, 404)
+		j.kind = router.Inline
+	}
+	return j.kind
 }
 
 func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {

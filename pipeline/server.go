@@ -33,10 +33,12 @@ type FileHandler interface {
 }
 
 // Handlers are the synchronous cores the stages call: Router inside the
-// route stage, Files on the file-I/O pool.
+// route stage, Files (router.File) and Static (router.Static) on the
+// file-I/O pool. Static may be nil when the router never answers Static.
 type Handlers struct {
 	Router Router
 	Files  FileHandler
+	Static FileHandler
 }
 
 // Server is a staged HTTP/1.1 server. Create it with New, run it with Serve,

@@ -31,6 +31,12 @@ type Response struct {
 	FileOffset int64
 	FileSize   int64
 
+	// Parts, when not empty, is the body in pieces (multipart/byteranges):
+	// each is either bytes in memory or, when Data is nil, Size bytes of
+	// File from Offset. Body, FileOffset and FileSize are then ignored; File
+	// is still closed by Release.
+	Parts []Part
+
 	// HeadOnly sends the head with the Content-Length of the body but not the
 	// body itself (HEAD requests, RFC 9110 §9.3.2).
 	HeadOnly bool
@@ -42,14 +48,36 @@ type Response struct {
 	KeepAlive bool
 }
 
-// Reset clears r for reuse, keeping the capacity of Fields and Body.
+// Part is one piece of a body sent in Parts.
+type Part struct {
+	Data         []byte
+	Offset, Size int64
+}
+
+// Len is the number of body bytes the part holds.
+func (p Part) Len() int64 {
+	if p.Data != nil {
+		return int64(len(p.Data))
+	}
+	return p.Size
+}
+
+// Reset clears r for reuse, keeping the capacity of Fields, Body and Parts.
 func (r *Response) Reset() {
-	*r = Response{Fields: r.Fields[:0], Body: r.Body[:0]}
+	clear(r.Parts)
+	*r = Response{Fields: r.Fields[:0], Body: r.Body[:0], Parts: r.Parts[:0]}
 }
 
 // ContentLength is the length of the body this response describes.
 func (r *Response) ContentLength() int64 {
-	if r.File != nil {
+	switch {
+	case len(r.Parts) > 0:
+		var n int64
+		for _, p := range r.Parts {
+			n += p.Len()
+		}
+		return n
+	case r.File != nil:
 		return r.FileSize
 	}
 	return int64(len(r.Body))

@@ -10,15 +10,20 @@ const (
 	// to its file-I/O pool, which calls files.Handler.Serve. The response is
 	// left untouched.
 	File
+	// Static means a path under the static tree (--root): the pipeline hands
+	// the request to its file-I/O pool, which calls the static handler.
+	Static
 )
 
-// String returns "inline" or "file".
+// String returns "inline", "file" or "static".
 func (k Kind) String() string {
 	switch k {
 	case Inline:
 		return "inline"
 	case File:
 		return "file"
+	case Static:
+		return "static"
 	}
 	return "unknown"
 }
