@@ -16,6 +16,8 @@ import (
 //	armedRead   registered with the poller for readability; no worker holds it
 //	armedWrite  registered for writability after a short write; no worker holds it
 //	armedLinger closing: our side is shut, unread input is being drained
+//	armedReparse registered for writability only to get back to the parse
+//	            stage through the poller (see resume)
 //	busy        owned by the stages (parse, or a batch in route/file/write)
 //	closed      the descriptor is closed; the struct is garbage
 type connState uint8
@@ -25,6 +27,7 @@ const (
 	stateArmedRead
 	stateArmedWrite
 	stateArmedLinger
+	stateArmedReparse
 	stateClosed
 )
 
@@ -75,7 +78,7 @@ type flight struct {
 	sent       int  // jobs[:sent] are handed to out (guarded by conn.mu)
 	closeAfter bool // close once the batch is answered (no keep-alive, error, EOF)
 	eof        bool // the peer shut its write side
-	need100    bool // send "100 Continue" once the batch is answered
+	reparse    bool // buf may hold complete requests: parse again before reading
 
 	out pendingOutput // bytes accepted for writing but not yet taken by the kernel
 }
@@ -224,7 +227,9 @@ func (s *Server) releaseFlight(fl *flight) {
 	for _, j := range fl.jobs {
 		s.releaseJob(j)
 	}
-	if fl.cur != nil {
+	// A streamed request is both the batch's last job and fl.cur: release
+	// it once.
+	if fl.cur != nil && (len(fl.jobs) == 0 || fl.jobs[len(fl.jobs)-1] != fl.cur) {
 		s.releaseJob(fl.cur)
 	}
 	clear(fl.jobs[:cap(fl.jobs)])

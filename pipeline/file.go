@@ -17,18 +17,39 @@ import (
 func (s *Server) fileWorker() {
 	for j := range s.fileQ {
 		s.stats.file.busy.Add(1)
-		c := j.c
-		if !c.dead.Load() && !s.forced.Load() {
-			h := s.handlers.Files
-			if j.kind == router.Static {
-				h = s.handlers.Static
-			}
-			if r := panics.Try(func() { h.Serve(&j.req, &j.resp) }); r != nil {
-				s.handlerPanicked(j, r)
-			}
-		}
+		s.runFileTask(j)
 		s.stats.file.busy.Add(-1)
 		s.stats.file.taken.Add(1)
+	}
+}
+
+func (s *Server) runFileTask(j *job) {
+	c := j.c
+	if c.dead.Load() || s.forced.Load() {
+		if j.stream != streamNone {
+			s.skipBody(c.fl, j)
+		}
+		s.complete(c, j)
+		return
+	}
+	switch j.task {
+	case taskBegin:
+		s.beginStream(c, j)
+	case taskBody:
+		s.pumpBody(c, j)
+	default:
+		h := s.fileHandler(j)
+		if r := panics.Try(func() { h.Serve(&j.req, &j.resp) }); r != nil {
+			s.handlerPanicked(j, r)
+		}
 		s.complete(c, j)
 	}
+}
+
+// fileHandler is the handler for a job the router sent to the file pool.
+func (s *Server) fileHandler(j *job) FileHandler {
+	if j.kind == router.Static {
+		return s.handlers.Static
+	}
+	return s.handlers.Files
 }

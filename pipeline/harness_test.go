@@ -16,7 +16,9 @@ import (
 	"go.uber.org/goleak"
 
 	"pipehttp/files"
+	"pipehttp/parser"
 	"pipehttp/pipeline"
+	"pipehttp/response"
 	"pipehttp/router"
 )
 
@@ -53,9 +55,11 @@ func start(t *testing.T, o options) *testServer {
 	}
 	o.cfg.Addr = "127.0.0.1:0"
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	fh := &files.Handler{Store: store, Delay: o.filesDelay}
 	srv, err := pipeline.New(o.cfg, pipeline.Handlers{
-		Router: rt,
-		Files:  &files.Handler{Store: store, Delay: o.filesDelay},
+		Router:  rt,
+		Files:   fh,
+		Receive: receiver(fh),
 	}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +78,17 @@ func start(t *testing.T, o options) *testServer {
 		store.Close()
 	})
 	return &testServer{srv: srv, addr: srv.Addr().String(), dir: dir}
+}
+
+// receiver adapts files.Handler.Receive to pipeline.Handlers.Receive, as
+// cmd/pipehttp does.
+func receiver(fh *files.Handler) func(*parser.Request, *response.Response) pipeline.BodySink {
+	return func(req *parser.Request, resp *response.Response) pipeline.BodySink {
+		if r := fh.Receive(req, resp); r != nil {
+			return r
+		}
+		return nil
+	}
 }
 
 type testLog struct{ t *testing.T }

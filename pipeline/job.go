@@ -30,6 +30,13 @@ type job struct {
 	head       []byte
 	bodyReader parser.BodyReader
 
+	// A body too large to buffer, or one the client waits to be invited
+	// to send, is streamed to the handler's sink on the file pool.
+	stream    streamState
+	task      fileTask
+	sink      BodySink
+	continued bool // "100 Continue" was sent
+
 	done bool // the response is ready to write (guarded by c.mu)
 }
 
@@ -44,6 +51,14 @@ func getJob(c *conn) *job {
 }
 
 func (s *Server) releaseJob(j *job) {
+	if j.sink != nil {
+		// The connection ended mid-body. This is file I/O off the file
+		// pool, but only on this error path, and it is a close and an
+		// unlink.
+		j.sink.Abort()
+		j.sink = nil
+	}
+	j.stream, j.task, j.continued = streamNone, taskServe, false
 	j.resp.Release()
 	j.c = nil
 	j.failed = nil

@@ -41,8 +41,17 @@ func (s *Server) parse(c *conn) {
 		c.mu.Unlock()
 	}
 	fl.parser.Limits = s.cfg.Limits
+	if j := fl.cur; j != nil && j.stream != streamNone {
+		s.parseStream(c, fl, j)
+		return
+	}
 
-	for {
+	// Requests left after an unsafe request or a streamed body may already
+	// be complete: parse them before reading.
+	if fl.off < len(fl.buf) {
+		s.parseBuffered(c, fl)
+	}
+	for len(fl.jobs) == 0 && !fl.closeAfter {
 		// The batch is empty here (a complete request ends the loop), so
 		// nothing aliases the buffer and consumed bytes can be dropped.
 		if fl.off > 0 {
@@ -135,7 +144,7 @@ func (s *Server) growReadBuf(buf []byte) []byte {
 // fl.jobs. It stops after a request that ends the connection (no
 // keep-alive, or a protocol error).
 func (s *Server) parseBuffered(c *conn, fl *flight) {
-	for !fl.closeAfter {
+	for !fl.closeAfter && !fl.reparse {
 		j := fl.cur
 		if j == nil {
 			if fl.off == len(fl.buf) {
@@ -152,6 +161,14 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 				s.fail(fl, j, err)
 				return
 			}
+			if !safeMethod(j.req.Method) && len(fl.jobs) > 0 {
+				// RFC 9112 §9.3.2: only safe requests may be processed in
+				// parallel. This one waits for the batch before it and is
+				// parsed again then.
+				s.releaseJob(j)
+				fl.reparse = true
+				return
+			}
 			headStart := fl.off
 			fl.off += n
 			j.bodyReader.Reset(&j.req, s.cfg.Limits)
@@ -160,8 +177,14 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 				// head so the buffer can be compacted meanwhile.
 				j.detach(fl.buf[headStart:fl.off], s.cfg.Limits)
 				fl.cur = j
-				if j.req.Expect100 && j.req.Version == parser.HTTP11 {
-					s.expectContinue(c, fl)
+				if streamsBody(&j.req) {
+					// Route it now; the body follows to its handler in
+					// pieces (stream.go). Requests after it wait for it.
+					j.stream = streamPending
+					if len(fl.jobs) == 0 {
+						j.stream = streamRouting
+						fl.jobs = append(fl.jobs, j)
+					}
 				}
 				return
 			}
@@ -176,8 +199,21 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 		if !j.req.KeepAlive {
 			fl.closeAfter = true
 		}
+		if !safeMethod(j.req.Method) {
+			fl.reparse = fl.off < len(fl.buf) // what follows waits for it
+		}
 		fl.head = time.Now()
 	}
+}
+
+// safeMethod reports whether requests with method m may be processed in
+// parallel with their neighbours (RFC 9110 §9.2.1).
+func safeMethod(m []byte) bool {
+	switch string(m) {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return false
 }
 
 // readBody decodes as much of j's body as fl.buf holds. It reports whether
@@ -194,7 +230,7 @@ func (s *Server) readBody(fl *flight, j *job) bool {
 		return true
 	}
 	if !j.req.Chunked && cap(j.body) == 0 {
-		j.body = make([]byte, 0, min(j.req.ContentLength, 1<<20))
+		j.body = make([]byte, 0, min(j.req.ContentLength, streamMin))
 	}
 	for {
 		data, used, done, err := j.bodyReader.Decode(fl.buf[fl.off:])
@@ -224,19 +260,6 @@ func (s *Server) fail(fl *flight, j *job, err error) {
 	fl.closeAfter = true
 	fl.off = len(fl.buf)
 }
-
-// expectContinue answers "Expect: 100-continue" (RFC 9110 §10.1.1). With
-// no earlier response pending the interim response goes out now; otherwise
-// the write stage sends it after the batch, keeping responses in order.
-func (s *Server) expectContinue(c *conn, fl *flight) {
-	if len(fl.jobs) > 0 {
-		fl.need100 = true
-		return
-	}
-	unix.Write(c.fd, continueResponse)
-}
-
-var continueResponse = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 
 // detach copies the request head into the job and parses it again there, so
 // the request's fields stop aliasing the connection's read buffer.

@@ -53,7 +53,7 @@ func newPoller(s *Server) (*poller, error) {
 // arm registers c's interest for st. The caller holds c.mu.
 func (p *poller) arm(c *conn, st connState) error {
 	ev := unix.EpollEvent{Fd: int32(c.fd), Events: unix.EPOLLONESHOT | unix.EPOLLRDHUP}
-	if st == stateArmedWrite {
+	if st == stateArmedWrite || st == stateArmedReparse {
 		ev.Events |= unix.EPOLLOUT
 	} else {
 		ev.Events |= unix.EPOLLIN
@@ -113,12 +113,12 @@ func (p *poller) dispatch(c *conn) {
 	s := p.s
 	c.mu.Lock()
 	st := c.state
-	if st == stateArmedRead || st == stateArmedWrite {
+	if st == stateArmedRead || st == stateArmedWrite || st == stateArmedReparse {
 		c.state = stateBusy
 	}
 	c.mu.Unlock()
 	switch st {
-	case stateArmedRead:
+	case stateArmedRead, stateArmedReparse:
 		s.parseQ <- c
 	case stateArmedWrite:
 		s.writeQ <- c
@@ -152,7 +152,7 @@ func (p *poller) sweep(now time.Time) {
 		}
 		c.mu.Lock()
 		switch c.state {
-		case stateArmedRead, stateArmedLinger:
+		case stateArmedRead, stateArmedLinger, stateArmedReparse:
 			idle := c.fl == nil
 			if c.deadline <= deadline || forced || (draining && idle) {
 				p.expired = append(p.expired, c)

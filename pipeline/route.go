@@ -20,23 +20,17 @@ import (
 // route worker never waits on the disk. Ready responses go to the write
 // queue, blocking while it is full.
 func (s *Server) routeWorker() {
-	rw := routeWorker{s: s, timer: time.NewTimer(time.Hour)}
-	rw.timer.Stop()
+	timer := time.NewTimer(time.Hour) // reused for QueueWait
+	timer.Stop()
 	for c := range s.routeQ {
 		s.stats.route.busy.Add(1)
-		rw.route(c)
+		s.route(c, timer)
 		s.stats.route.busy.Add(-1)
 		s.stats.route.taken.Add(1)
 	}
 }
 
-type routeWorker struct {
-	s     *Server
-	timer *time.Timer // reused for QueueWait
-}
-
-func (rw *routeWorker) route(c *conn) {
-	s := rw.s
+func (s *Server) route(c *conn, timer *time.Timer) {
 	fl := c.fl // stable: the batch owns the connection
 	gone := c.dead.Load() || s.forced.Load()
 	for _, j := range fl.jobs {
@@ -45,7 +39,11 @@ func (rw *routeWorker) route(c *conn) {
 		case j.failed != nil:
 			answerError(&j.resp, parser.Status(j.failed))
 		case s.routeOne(j) != router.Inline:
-			if rw.offerFile(j) {
+			j.task = taskServe
+			if j.stream == streamRouting {
+				j.task = taskBegin
+			}
+			if s.offerFile(j, timer) {
 				continue // the file worker completes it
 			}
 			s.stats.file.shed.Add(1)
@@ -53,6 +51,9 @@ func (rw *routeWorker) route(c *conn) {
 			j.resp.Reset()
 			answerError(&j.resp, 503)
 			j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
+		}
+		if j.stream == streamRouting {
+			s.skipBody(fl, j) // answered on its head alone
 		}
 		s.complete(c, j)
 	}
@@ -81,8 +82,8 @@ func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {
 }
 
 // offerFile puts j on the file queue, waiting at most QueueWait for room.
-func (rw *routeWorker) offerFile(j *job) bool {
-	s := rw.s
+// timer, if not nil, is a stopped timer to reuse.
+func (s *Server) offerFile(j *job, timer *time.Timer) bool {
 	select {
 	case s.fileQ <- j:
 		return true
@@ -91,12 +92,16 @@ func (rw *routeWorker) offerFile(j *job) bool {
 	if s.cfg.QueueWait < 0 {
 		return false
 	}
-	rw.timer.Reset(s.cfg.QueueWait)
-	defer rw.timer.Stop()
+	if timer == nil {
+		timer = time.NewTimer(s.cfg.QueueWait)
+	} else {
+		timer.Reset(s.cfg.QueueWait)
+	}
+	defer timer.Stop()
 	select {
 	case s.fileQ <- j:
 		return true
-	case <-rw.timer.C:
+	case <-timer.C:
 		return false
 	}
 }

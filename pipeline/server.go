@@ -39,6 +39,12 @@ type Handlers struct {
 	Router Router
 	Files  FileHandler
 	Static FileHandler
+
+	// Receive, if set, takes streamed bodies of router.File requests: it
+	// returns a sink for the body, or nil when it has answered in resp
+	// without needing the body. Without it such requests are answered by
+	// Files with no body. It runs on the file-I/O pool.
+	Receive func(req *parser.Request, resp *response.Response) BodySink
 }
 
 // Server is a staged HTTP/1.1 server. Create it with New, run it with Serve,

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"pipehttp/parser"
 )
 
@@ -107,11 +105,7 @@ func (s *Server) finishBatch(c *conn, fl *flight) {
 			s.closeConn(c)
 		}
 	default:
-		if fl.need100 {
-			fl.need100 = false
-			unix.Write(c.fd, continueResponse)
-		}
-		s.armForRead(c, fl)
+		s.resume(c, fl)
 	}
 }
 

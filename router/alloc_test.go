@@ -78,3 +78,22 @@ func BenchmarkRoute(b *testing.B) {
 		})
 	}
 }
+
+// TestRouteStaticAllocs: classifying a static path, and the static-mode
+// 405, allocate nothing either.
+func TestRouteStaticAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts are unreliable in short mode")
+	}
+	rt := router.NewStatic()
+	for _, req := range []*parser.Request{newRequest("GET", "/a/b/c.css"), newRequest("POST", "/a.txt"), newRequest("GET", "/echo/x")} {
+		var resp response.Response
+		allocs := testing.AllocsPerRun(1000, func() {
+			resp.Reset()
+			rt.Route(req, &resp)
+		})
+		if allocs > 0 {
+			t.Errorf("%s %s: %v allocations per request, want 0", req.Method, req.Path, allocs)
+		}
+	}
+}

@@ -11,6 +11,7 @@ const (
 	echoRoute
 	userAgentRoute
 	filesRoute
+	staticRoute // static mode: every other path
 )
 
 // Allow field values (RFC 9110 §10.2.1). The 405 answer lists the methods a
@@ -42,6 +43,16 @@ func match(path []byte) (route, []byte) {
 		return filesRoute, path[len(filesPrefix):]
 	}
 	return noRoute, nil
+}
+
+// matchStatic is match for a static-mode router: the classic routes keep
+// precedence, and every other absolute path, "/" included, is the tree's.
+func matchStatic(path []byte) (route, []byte) {
+	r, arg := match(path)
+	if (r == noRoute || r == rootRoute) && len(path) > 0 && path[0] == '/' {
+		return staticRoute, nil
+	}
+	return r, arg
 }
 
 // allows reports whether r serves m.

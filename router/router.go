@@ -21,13 +21,21 @@ import (
 //	* (OPTIONS *)   OPTIONS                204, Allow: GET, HEAD, POST, OPTIONS
 //	any route       OPTIONS                204, Allow: the route's methods and OPTIONS
 //	any route       other known method     405, Allow: the route's methods ("GET, HEAD" or "GET, HEAD, POST")
-//	anything else   any known method       404
+//	anything else   any known method       404 (static mode: see below)
 //	anything        CONNECT or unknown     501 (not a proxy; "get" is unknown)
 //
 // Known methods are GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE and
 // PATCH. Error answers (404, 405, 501) have empty bodies. A HEAD request gets
 // exactly the head GET would get, Content-Length and Content-Encoding
 // included, with [response.Response.HeadOnly] set.
+//
+// A Router made by [NewStatic] (static mode, --root) keeps the classic
+// routes above and gives every other absolute path, "/" included, to the
+// static tree:
+//
+//	/{path}         GET, HEAD              Static: finished by the static handler on the file-I/O pool
+//	/{path}         OPTIONS                204, Allow: GET, HEAD, OPTIONS
+//	/{path}         other known method     405, Allow: GET, HEAD
 //
 // The /echo and /user-agent bodies are gzip-compressed when [AcceptsGzip]
 // says so, and carry "Vary: Accept-Encoding" either way, since what a cache
@@ -39,11 +47,19 @@ import (
 // use. It is safe for concurrent use.
 type Router struct {
 	gzippers sync.Pool // of *gzipper
+	static   bool      // static mode: unmatched paths are Static
 }
 
-// New returns a Router.
+// New returns a Router for the classic routes: "/" is an empty 200 and
+// every other unmatched path a 404. The zero Router is the same.
 func New() *Router {
 	return &Router{}
+}
+
+// NewStatic returns a Router for static mode: the classic routes keep
+// precedence, and every other absolute path is [Static].
+func NewStatic() *Router {
+	return &Router{static: true}
 }
 
 // Route answers cheap requests in place and classifies file requests. It
@@ -52,7 +68,8 @@ func New() *Router {
 // resp must be freshly reset (see [response.Response.Reset]); Route sets its
 // Status, ContentType, ContentEncoding, Vary, Body and HeadOnly, and appends
 // to its Fields. The body is always copied into resp.Body's own capacity,
-// never aliased to req's bytes. For [File] resp is left untouched.
+// never aliased to req's bytes. For [File] and [Static] resp is left
+// untouched.
 func (rt *Router) Route(req *parser.Request, resp *response.Response) Kind {
 	m := parseMethod(req.Method)
 	if m == methodUnknown || m == methodConnect {
@@ -70,6 +87,9 @@ func (rt *Router) Route(req *parser.Request, resp *response.Response) Kind {
 	}
 
 	r, arg := match(req.Path)
+	if rt.static {
+		r, arg = matchStatic(req.Path)
+	}
 	switch {
 	case r == noRoute:
 		empty(resp, 404)
@@ -79,6 +99,8 @@ func (rt *Router) Route(req *parser.Request, resp *response.Response) Kind {
 		withAllow(resp, 405, r.allow(false))
 	case r == filesRoute:
 		return File
+	case r == staticRoute:
+		return Static
 	case r == rootRoute:
 		empty(resp, 200)
 	case r == echoRoute:

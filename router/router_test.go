@@ -55,22 +55,26 @@ func gunzip(t *testing.T, b []byte) []byte {
 	return out
 }
 
+// routeCase is one row of a routing table test.
+type routeCase struct {
+	name     string
+	method   string
+	path     string
+	fields   []string
+	kind     router.Kind
+	status   int
+	ctype    string
+	encoding string
+	vary     string
+	body     string // decoded body (gunzipped when encoding is gzip)
+	allow    string
+	headOnly bool
+}
+
+const ae = "Accept-Encoding"
+
 func TestRoute(t *testing.T) {
-	const ae = "Accept-Encoding"
-	tests := []struct {
-		name     string
-		method   string
-		path     string
-		fields   []string
-		kind     router.Kind
-		status   int
-		ctype    string
-		encoding string
-		vary     string
-		body     string // decoded body (gunzipped when encoding is gzip)
-		allow    string
-		headOnly bool
-	}{
+	tests := []routeCase{
 		{name: "root", method: "GET", path: "/", status: 200},
 		{name: "root HEAD", method: "HEAD", path: "/", status: 200, headOnly: true},
 		{name: "root POST", method: "POST", path: "/", status: 405, allow: "GET, HEAD"},
@@ -129,7 +133,12 @@ func TestRoute(t *testing.T) {
 		{name: "unknown method", method: "BREW", path: "/echo/x", status: 501},
 		{name: "unknown method unknown path", method: "PROPFIND", path: "/nope", status: 501},
 	}
-	rt := router.New()
+	runRouteCases(t, router.New(), tests)
+}
+
+// runRouteCases routes every case with rt and checks the answer.
+func runRouteCases(t *testing.T, rt *router.Router, tests []routeCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			req := newRequest(tc.method, tc.path, tc.fields...)
@@ -138,9 +147,9 @@ func TestRoute(t *testing.T) {
 			if kind != tc.kind {
 				t.Fatalf("kind = %v, want %v", kind, tc.kind)
 			}
-			if kind == router.File {
+			if kind == router.File || kind == router.Static {
 				if resp.Status != 0 || len(resp.Body) != 0 || len(resp.Fields) != 0 {
-					t.Errorf("file route touched resp: %+v", resp)
+					t.Errorf("%v route touched resp: %+v", kind, resp)
 				}
 				return
 			}
@@ -177,6 +186,41 @@ func TestRoute(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRouteStatic: in static mode the classic routes keep precedence and
+// every other absolute path belongs to the static tree, which serves GET
+// and HEAD (RFC 9110 §9.3.1, §9.3.2), answers OPTIONS (§9.3.7) and refuses
+// other known methods with 405 and Allow (§15.5.6).
+func TestRouteStatic(t *testing.T) {
+	tests := []routeCase{
+		{name: "root is the tree", method: "GET", path: "/", kind: router.Static},
+		{name: "root HEAD", method: "HEAD", path: "/", kind: router.Static},
+		{name: "file", method: "GET", path: "/index.html", kind: router.Static},
+		{name: "nested", method: "GET", path: "/a/b/c.css", kind: router.Static},
+		{name: "directory", method: "GET", path: "/a/b/", kind: router.Static},
+		{name: "encoded", method: "GET", path: "/a%20b/%2e%2e", kind: router.Static},
+		{name: "files without name", method: "GET", path: "/files/", kind: router.Static},
+		{name: "files without slash", method: "GET", path: "/files", kind: router.Static},
+		{name: "echo without slash", method: "GET", path: "/echo", kind: router.Static},
+		{name: "user-agent with slash", method: "GET", path: "/user-agent/", kind: router.Static},
+		{name: "POST", method: "POST", path: "/a.txt", status: 405, allow: "GET, HEAD"},
+		{name: "PUT root", method: "PUT", path: "/", status: 405, allow: "GET, HEAD"},
+		{name: "DELETE", method: "DELETE", path: "/a.txt", status: 405, allow: "GET, HEAD"},
+		{name: "OPTIONS", method: "OPTIONS", path: "/a.txt", status: 204, allow: "GET, HEAD, OPTIONS"},
+
+		{name: "echo keeps precedence", method: "GET", path: "/echo/abc", status: 200, ctype: "text/plain", vary: ae, body: "abc"},
+		{name: "user-agent keeps precedence", method: "GET", path: "/user-agent", fields: []string{"User-Agent", "ua/1"}, status: 200, ctype: "text/plain", vary: ae, body: "ua/1"},
+		{name: "files keeps precedence", method: "GET", path: "/files/a.txt", kind: router.File},
+		{name: "files POST", method: "POST", path: "/files/a.txt", kind: router.File},
+
+		{name: "OPTIONS *", method: "OPTIONS", path: "*", status: 204, allow: "GET, HEAD, POST, OPTIONS"},
+		{name: "GET *", method: "GET", path: "*", status: 404},
+		{name: "empty path", method: "GET", path: "", status: 404},
+		{name: "CONNECT", method: "CONNECT", path: "/", status: 501},
+		{name: "unknown method", method: "BREW", path: "/a.txt", status: 501},
+	}
+	runRouteCases(t, router.NewStatic(), tests)
 }
 
 // TestRouteCopiesBody checks that the body never aliases the request's

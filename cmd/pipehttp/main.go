@@ -1,6 +1,8 @@
 // Command pipehttp runs the staged HTTP/1.1 server.
 //
 //	pipehttp --directory /srv/files [--port 4221] [--host ADDR] [stage flags]
+//	pipehttp [flags] DIR            static mode: serve the tree DIR at / (same as --root DIR)
+//	pipehttp [flags] serve [DIR]    the same; DIR defaults to "."
 //
 // Run "pipehttp -h" for every flag. SIGINT or SIGTERM shuts down gracefully
 // within --shutdown-timeout; a second signal exits at once. SIGUSR1 logs a
@@ -23,8 +25,11 @@ import (
 	"time"
 
 	"pipehttp/files"
+	"pipehttp/parser"
 	"pipehttp/pipeline"
+	"pipehttp/response"
 	"pipehttp/router"
+	"pipehttp/static"
 )
 
 func main() {
@@ -40,6 +45,8 @@ func main() {
 // options are the command line, parsed.
 type options struct {
 	host, dir       string
+	root            string // static mode when not empty
+	dotfiles        bool
 	port            int
 	queue           int
 	filesDelay      time.Duration
@@ -56,6 +63,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.host, "host", "", "interface address to listen on (default all interfaces)")
 	fs.IntVar(&o.port, "port", 4221, "TCP port to listen on")
 	fs.StringVar(&o.dir, "directory", ".", "directory served and written by /files/{name}")
+	fs.StringVar(&o.root, "root", "", "static mode: serve this directory tree at / (also: pipehttp DIR); /echo/, /user-agent and /files/ keep precedence")
+	fs.BoolVar(&o.dotfiles, "dotfiles", false, "static mode: serve and list names beginning with '.' (hidden and 404 by default)")
 
 	c := &o.cfg
 	fs.IntVar(&c.AcceptWorkers, "accept-workers", 1, "accept stage workers")
@@ -82,11 +91,24 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.filesDelay, "files-delay", 0, "slow-disk simulation: every file operation takes at least this long")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit; in-flight requests are abandoned after it")
 	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "log a snapshot of every stage this often (0: only on SIGUSR1)")
-	if err := fs.Parse(args); err != nil {
+	// Flags may come before and after the positional arguments, as in
+	// "pipehttp site --port 8000".
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return o, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if err := o.takePositional(positional); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	if o.dotfiles && o.root == "" {
+		return o, fmt.Errorf("--dotfiles needs static mode (--root DIR or a DIR argument)")
 	}
 	if o.port < 0 || o.port > 65535 {
 		return o, fmt.Errorf("--port %d is out of range", o.port)
@@ -101,6 +123,27 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	c.Addr = net.JoinHostPort(o.host, strconv.Itoa(o.port))
 	return o, nil
+}
+
+// takePositional reads "DIR" or "serve [DIR]": the python3 -m http.server
+// habit. "serve" alone serves the current directory.
+func (o *options) takePositional(args []string) error {
+	if len(args) > 0 && args[0] == "serve" {
+		args = args[1:]
+		if len(args) == 0 {
+			args = []string{"."}
+		}
+	}
+	switch {
+	case len(args) == 0:
+		return nil
+	case len(args) > 1:
+		return fmt.Errorf("unexpected arguments: %q (one directory at most)", args)
+	case o.root != "":
+		return fmt.Errorf("both --root %q and the argument %q name the tree to serve", o.root, args[0])
+	}
+	o.root = args[0]
+	return nil
 }
 
 func run(args []string, stderr io.Writer) error {
@@ -119,10 +162,22 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	srv, err := pipeline.New(o.cfg, pipeline.Handlers{
-		Router: router.New(),
-		Files:  &files.Handler{Store: store, Delay: o.filesDelay},
-	}, log)
+	fh := &files.Handler{Store: store, Delay: o.filesDelay}
+	handlers := pipeline.Handlers{
+		Router:  router.New(),
+		Files:   fh,
+		Receive: receiver(fh),
+	}
+	if o.root != "" {
+		sh, err := static.New(o.root, static.Config{Dotfiles: o.dotfiles})
+		if err != nil {
+			return err
+		}
+		defer sh.Close()
+		handlers.Router = router.NewStatic()
+		handlers.Static = sh
+	}
+	srv, err := pipeline.New(o.cfg, handlers, log)
 	if err != nil {
 		return err
 	}
@@ -153,12 +208,26 @@ func run(args []string, stderr io.Writer) error {
 	}
 }
 
-// shutdown drains the server; a second SIGINT or SIGTERM exits at once.
+// receiver adapts files.Handler.Receive to pipeline.Handlers.Receive
+// (keeping a nil *files.Receiver from becoming a non-nil interface).
+func receiver(fh *files.Handler) func(*parser.Request, *response.Response) pipeline.BodySink {
+	return func(req *parser.Request, resp *response.Response) pipeline.BodySink {
+		if r := fh.Receive(req, resp); r != nil {
+			return r
+		}
+		return nil
+	}
+}
+
+// shutdown drains the server; a second SIGINT or SIGTERM exits at once. Past
+// the timeout in-flight requests are abandoned; if a handler is still stuck
+// (a disk that does not answer) a moment later, we exit without it.
 func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, signals <-chan os.Signal, served <-chan error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- srv.Shutdown(ctx) }()
+	var stuck <-chan time.Time
 	for {
 		select {
 		case err := <-done:
@@ -171,6 +240,11 @@ func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, sig
 				log.Info("stopped")
 			}
 			return nil
+		case <-ctx.Done():
+			stuck = time.After(time.Second)
+			ctx = context.Background() // fire once
+		case <-stuck:
+			return errors.New("shutdown: handlers still running after the deadline; exiting without them")
 		case sig := <-signals:
 			if sig == syscall.SIGUSR1 {
 				continue
@@ -184,7 +258,7 @@ func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, sig
 func banner(log *slog.Logger, srv *pipeline.Server, o options) {
 	c := srv.Config()
 	log.Info("pipehttp listening",
-		"addr", srv.Addr().String(), "directory", o.dir, "gomaxprocs", runtime.GOMAXPROCS(0),
+		"addr", srv.Addr().String(), "directory", o.dir, "root", o.root, "dotfiles", o.dotfiles, "gomaxprocs", runtime.GOMAXPROCS(0),
 		"workers", fmt.Sprintf("accept=%d poll=%d parse=%d route=%d write=%d file=%d",
 			c.AcceptWorkers, c.PollWorkers, c.ParseWorkers, c.RouteWorkers, c.WriteWorkers, c.FileWorkers),
 		"queues", fmt.Sprintf("parse=%d route=%d write=%d file=%d", c.ParseQueue, c.RouteQueue, c.WriteQueue, c.FileQueue),

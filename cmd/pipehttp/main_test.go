@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -171,6 +172,13 @@ func TestBadFlags(t *testing.T) {
 		{"--port", "70000"},
 		{"--directory", "/definitely/not/here"},
 		{"stray-argument"},
+		{"/definitely/not/here"},
+		{"serve", "/definitely/not/here"},
+		{"--root", "/definitely/not/here"},
+		{"--root", ".", "."},
+		{".", "."},
+		{"--dotfiles"},
+		{"--root", "main.go"},
 	} {
 		out, err := exec.Command(binary, args...).CombinedOutput()
 		var exit *exec.ExitError
@@ -178,4 +186,87 @@ func TestBadFlags(t *testing.T) {
 			t.Errorf("%q: exit %v, want 1; output %s", args, err, out)
 		}
 	}
+}
+
+// Static mode as a python3 -m http.server user would start it: a directory
+// argument (before or after flags), "serve DIR", or --root.
+func TestStaticMode(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<p>home</p>"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".env"), []byte("TOKEN=x"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	tests := []struct {
+		name     string
+		args     []string
+		dotfiles bool
+	}{
+		{"DIR", []string{dir}, false},
+		{"DIR then flags", []string{dir, "--parse-workers", "2"}, false},
+		{"serve DIR", []string{"serve", dir}, false},
+		{"--root", []string{"--root", dir}, false},
+		{"--dotfiles", []string{"--dotfiles", dir}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startBinary(t, tc.args...)
+			if !strings.Contains(p.banner, "root="+dir) {
+				t.Errorf("banner lacks root=%s:\n%s", dir, p.banner)
+			}
+			base := "http://" + p.addr
+			for path, want := range map[string]int{"/": 200, "/sub": 200, "/echo/hi": 200, "/missing": 404} {
+				resp, err := http.Get(base + path) // follows the /sub → /sub/ redirect
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != want {
+					t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+				}
+			}
+			resp, err := http.Get(base + "/.env")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if want := map[bool]int{false: 404, true: 200}[tc.dotfiles]; resp.StatusCode != want {
+				t.Errorf("GET /.env: %d, want %d", resp.StatusCode, want)
+			}
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			if err := p.waitExit(t, 5*time.Second); err != nil {
+				t.Fatalf("exit: %v", err)
+			}
+		})
+	}
+}
+
+// The binary streams uploads to disk: a body larger than the buffered
+// limit arrives whole, and so does a chunked one.
+func TestUploadThroughBinary(t *testing.T) {
+	dir := t.TempDir()
+	p := startBinary(t, "--directory", dir)
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	for _, tc := range []struct {
+		name    string
+		length  int64
+		request io.Reader
+	}{
+		{"content-length", int64(len(body)), bytes.NewReader(body)},
+		{"chunked", -1, io.MultiReader(bytes.NewReader(body))}, // unknown length: net/http sends it chunked
+	} {
+		req, _ := http.NewRequest("POST", "http://"+p.addr+"/files/"+tc.name, tc.request)
+		req.ContentLength = tc.length
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			t.Fatalf("%s: status %d", tc.name, resp.StatusCode)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, tc.name)); !bytes.Equal(got, body) {
+			t.Fatalf("%s: file holds %d bytes", tc.name, len(got))
+		}
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.waitExit(t, 5*time.Second)
 }

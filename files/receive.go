@@ -1,0 +1,97 @@
+package files
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"pipehttp/parser"
+	"pipehttp/response"
+)
+
+// Receiver takes a POST /files/{name} body as it arrives, in pieces, into
+// an Upload: nothing is visible under name until Finish commits it, and
+// Abort leaves nothing behind. Its methods block on disk I/O; the pipeline
+// calls them on its file-I/O pool, one piece at a time, so a slow uploader
+// holds a file worker only while its own bytes are being written.
+type Receiver struct {
+	h      *Handler
+	req    *parser.Request
+	upload *Upload
+	err    error // the first write error; Finish answers it
+}
+
+// Receive starts receiving req's body for POST /files/{name}. It returns
+// nil when the request is answered without a body — another method, a bad
+// or refused name, a failure to create the temporary file — and then resp
+// holds that answer. Delay applies to Receive and to Finish.
+func (h *Handler) Receive(req *parser.Request, resp *response.Response) *Receiver {
+	if h.Delay > 0 {
+		defer sleepUntil(time.Now().Add(h.Delay))
+	}
+	if !req.MethodIs("POST") {
+		h.Serve(req, resp)
+		return nil
+	}
+	escaped, ok := bytes.CutPrefix(req.Path, []byte("/files/"))
+	if !ok {
+		h.fail(req, resp, fmt.Errorf("path %q: %w", req.Path, fs.ErrNotExist))
+		return nil
+	}
+	name, err := decodeName(escaped)
+	if err == nil {
+		var u *Upload
+		if u, err = h.Store.Create(name); err == nil {
+			return &Receiver{h: h, req: req, upload: u}
+		}
+	}
+	h.fail(req, resp, err)
+	return nil
+}
+
+// Write appends p to the upload. After a failure it keeps accepting (and
+// dropping) bytes, so the body can still be read to its end; Finish then
+// answers the failure.
+func (r *Receiver) Write(p []byte) (int, error) {
+	if r.err == nil {
+		_, r.err = r.upload.Write(p)
+	}
+	return len(p), nil
+}
+
+// Finish commits the upload (fsync, rename) and fills resp: 201, or the
+// status of the first failure, in which case nothing is left on disk.
+func (r *Receiver) Finish(resp *response.Response) {
+	if r.h.Delay > 0 {
+		defer sleepUntil(time.Now().Add(r.h.Delay))
+	}
+	err := r.err
+	if err == nil {
+		err = r.upload.Commit()
+	} else {
+		r.upload.Abort()
+	}
+	if err != nil {
+		r.h.fail(r.req, resp, err)
+		return
+	}
+	resp.Status = 201
+}
+
+// Abort drops the upload: the body will not be finished.
+func (r *Receiver) Abort() {
+	r.upload.Abort()
+}
+
+// fail answers err with its status and an empty body.
+func (h *Handler) fail(req *parser.Request, resp *response.Response, err error) {
+	status := Status(err)
+	if h.OnError != nil {
+		h.OnError(req, status, err)
+	}
+	resp.Status = status
+	resp.ContentType = ""
+	resp.File = nil
+	resp.Body = resp.Body[:0]
+}

@@ -1,0 +1,271 @@
+package static_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"pipehttp/static"
+)
+
+// TestServeFiles fetches every kind of file over a real socket: the body,
+// and the Content-Type from the extension, then sniffing, then
+// application/octet-stream (RFC 9110 §8.3).
+func TestServeFiles(t *testing.T) {
+	s := newSite(t)
+	addr := start(t, s.root, static.Config{})
+	tests := []struct {
+		name, path, ctype string
+		body              []byte
+	}{
+		{"text by extension", "/hello.txt", "text/plain; charset=utf-8", s.files["hello.txt"]},
+		{"css", "/style.css", "text/css; charset=utf-8", css},
+		{"html", "/page.html", "text/html; charset=utf-8", s.files["page.html"]},
+		{"json", "/data.json", "application/json", s.files["data.json"]},
+		{"js", "/stale.js", "text/javascript; charset=utf-8", jsBody},
+		{"png", "/image.png", "image/png", s.files["image.png"]},
+		{"sniffed html", "/noext-html", "text/html; charset=utf-8", s.files["noext-html"]},
+		{"sniffed text", "/noext-text", "text/plain; charset=utf-8", s.files["noext-text"]},
+		{"sniffed binary", "/noext-bin", "application/octet-stream", binary},
+		{"unknown extension sniffed", "/weird.qqqzzz", "text/plain; charset=utf-8", []byte("plain words")},
+		{"empty file", "/empty.txt", "text/plain; charset=utf-8", nil},
+		{"encoded space", "/a%20b.txt", "text/plain; charset=utf-8", []byte("spaced")},
+		{"encoded letters", "/%68ello.txt", "text/plain; charset=utf-8", s.files["hello.txt"]},
+		{"decoded once: %252e%252e is a literal name", "/%252e%252e", "text/plain; charset=utf-8", []byte("literal percent name")},
+		{"symlink inside", "/link-in", "text/plain; charset=utf-8", s.files["hello.txt"]},
+		{"through a symlinked directory", "/link-site/sub/deep.txt", "text/plain; charset=utf-8", []byte("deep")},
+		{"query ignored", "/hello.txt?v=2", "text/plain; charset=utf-8", s.files["hello.txt"]},
+		{"double slash", "/site//sub/deep.txt", "text/plain; charset=utf-8", []byte("deep")},
+		{"dots inside a name", "/dir.with.dots/", "text/html; charset=utf-8", nil},
+	}
+	c := dial(t, addr) // one keep-alive connection for all
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := c.request("GET", tc.path)
+			if r.status != 200 {
+				t.Fatalf("status %d", r.status)
+			}
+			if got := r.get(t, "Content-Type"); got != tc.ctype {
+				t.Errorf("Content-Type %q, want %q", got, tc.ctype)
+			}
+			if tc.body != nil && !bytes.Equal(r.body, tc.body) {
+				t.Errorf("body %.60q, want %.60q", r.body, tc.body)
+			}
+			if r.get(t, "X-Content-Type-Options") != "nosniff" {
+				t.Errorf("no X-Content-Type-Options: nosniff")
+			}
+			if r.get(t, "Date") == "" {
+				t.Errorf("no Date")
+			}
+		})
+	}
+}
+
+// TestDirectories: index.html, the 301 to the slash form, listings.
+func TestDirectories(t *testing.T) {
+	s := newSite(t)
+	addr := start(t, s.root, static.Config{})
+	tests := []struct {
+		name, path string
+		status     int
+		location   string
+		body       string // substring
+	}{
+		{name: "index.html", path: "/site/", status: 200, body: "site index"},
+		{name: "index.html through a symlink", path: "/link-site/", status: 200, body: "site index"},
+		{name: "redirect to slash (RFC 9110 §15.4.2)", path: "/site", status: 301, location: "/site/"},
+		{name: "redirect keeps the query", path: "/site?a=1&b=%20", status: 301, location: "/site/?a=1&b=%20"},
+		{name: "redirect keeps the encoding", path: "/site/s%75b", status: 301, location: "/site/s%75b/"},
+		{name: "listing without index", path: "/site/sub/", status: 200, body: `<a href="./deep.txt">deep.txt</a>`},
+		{name: "root listing", path: "/", status: 200, body: "Index of /"},
+		{name: "empty directory", path: "/empty/", status: 200, body: "Index of /empty/"},
+		{name: "a directory named index.html.d is no index", path: "/index.html.d/", status: 200, body: "Index of /index.html.d/"},
+		{name: "file with trailing slash", path: "/hello.txt/", status: 404},
+		{name: "missing", path: "/nope.txt", status: 404},
+		{name: "missing directory", path: "/nodir/x", status: 404},
+		{name: "through a file", path: "/hello.txt/x", status: 404},
+		{name: "fifo", path: "/fifo", status: 403},
+		{name: "bad escape", path: "/%zz", status: 400},
+		{name: "truncated escape", path: "/a%2", status: 400},
+		{name: "NUL", path: "/hello.txt%00", status: 400},
+		{name: "too long", path: "/" + strings.Repeat("x", 300), status: 414},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := dial(t, addr).request("GET", tc.path) // a 400 may close the connection
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d", r.status, tc.status)
+			}
+			if got := r.get(t, "Location"); got != tc.location {
+				t.Errorf("Location %q, want %q", got, tc.location)
+			}
+			if !strings.Contains(string(r.body), tc.body) {
+				t.Errorf("body lacks %q:\n%s", tc.body, r.body)
+			}
+			if tc.status >= 300 && len(r.body) != 0 {
+				t.Errorf("error with a body: %q", r.body)
+			}
+		})
+	}
+}
+
+// TestConfinement sends every traversal trick we know; none may reach the
+// sentinel outside the root.
+func TestConfinement(t *testing.T) {
+	s := newSite(t)
+	addr := start(t, s.root, static.Config{Dotfiles: true}) // the strictest test: nothing hidden
+	tests := []struct {
+		name, path string
+		status     int
+	}{
+		{"dotdot", "/../secret.txt", 403},
+		{"deep dotdot", "/site/../../secret.txt", 403},
+		{"inner dotdot", "/site/../hello.txt", 403},
+		{"encoded dotdot", "/%2e%2e/secret.txt", 403},
+		{"encoded dotdot upper", "/%2E%2E/secret.txt", 403},
+		{"encoded slash", "/..%2fsecret.txt", 403},
+		{"all encoded", "/%2e%2e%2fsecret.txt", 403},
+		{"dot segment", "/./hello.txt", 403},
+		{"double-encoded traversal is a missing literal name", "/%252e%252e%252fsecret.txt", 404},
+		{"backslash is a name", "/..%5csecret.txt", 404},
+		{"absolute path", "/" + s.parent + "/secret.txt", 404},
+		{"symlink outside", "/link-out", 403},
+		{"absolute symlink", "/link-abs", 403},
+		{"through symlink to parent", "/link-parent/secret.txt", 403},
+		{"symlink to parent listing", "/link-parent/", 403},
+		{"NUL", "/%00../secret.txt", 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := dial(t, addr).request("GET", tc.path)
+			if r.status != tc.status {
+				t.Errorf("status %d, want %d", r.status, tc.status)
+			}
+			if bytes.Contains(r.body, []byte("SECRET")) {
+				t.Fatalf("served the sentinel")
+			}
+		})
+	}
+	// The listing leaves out symlinks that lead outside.
+	r := dial(t, addr).request("GET", "/")
+	for _, name := range []string{"link-out", "link-abs", "link-parent"} {
+		if bytes.Contains(r.body, []byte(name)) {
+			t.Errorf("listing shows %s", name)
+		}
+	}
+}
+
+// TestDotfiles: hidden by default (404, as if missing, and not listed,
+// also through symlinks); served and listed with Config.Dotfiles.
+func TestDotfiles(t *testing.T) {
+	s := newSite(t)
+	paths := []string{"/.secret", "/.hidden/x.txt", "/.hidden/", "/%2esecret", "/link-dot", "/link-dotdir/x.txt"}
+
+	t.Run("default", func(t *testing.T) {
+		c := dial(t, start(t, s.root, static.Config{}))
+		for _, p := range paths {
+			if r := c.request("GET", p); r.status != 404 {
+				t.Errorf("%s: status %d, want 404", p, r.status)
+			}
+		}
+		r := c.request("GET", "/")
+		if bytes.Contains(r.body, []byte(".secret")) || bytes.Contains(r.body, []byte(".hidden")) {
+			t.Errorf("listing shows dotfiles:\n%s", r.body)
+		}
+	})
+	t.Run("--dotfiles", func(t *testing.T) {
+		c := dial(t, start(t, s.root, static.Config{Dotfiles: true}))
+		for _, p := range paths {
+			if r := c.request("GET", p); r.status != 200 {
+				t.Errorf("%s: status %d, want 200", p, r.status)
+			}
+		}
+		r := c.request("GET", "/")
+		if !bytes.Contains(r.body, []byte(`href="./.secret"`)) || !bytes.Contains(r.body, []byte(`href="./.hidden/"`)) {
+			t.Errorf("listing lacks dotfiles:\n%s", r.body)
+		}
+	})
+}
+
+// TestHead: HEAD gets exactly GET's head, Content-Length included, and no
+// body (RFC 9110 §9.3.2); the next response on the connection proves that
+// no body bytes were sent.
+func TestHead(t *testing.T) {
+	s := newSite(t)
+	addr := start(t, s.root, static.Config{})
+	tests := []struct {
+		name, path string
+		header     []string
+	}{
+		{"file", "/hello.txt", nil},
+		{"binary", "/bin", nil},
+		{"index", "/site/", nil},
+		{"listing", "/site/sub/", nil},
+		{"json listing", "/site/sub/", []string{"Accept: application/json"}},
+		{"redirect", "/site", nil},
+		{"missing", "/nope", nil},
+		{"gzip on the fly", "/style.css", []string{"Accept-Encoding: gzip"}},
+		{"precompressed", "/app.js", []string{"Accept-Encoding: gzip"}},
+		{"not modified", "/hello.txt", []string{"If-Modified-Since: Thu, 01 Jan 2037 00:00:00 GMT"}},
+		{"range is ignored for HEAD (RFC 9110 §14.2)", "/bin", []string{"Range: bytes=0-9"}},
+	}
+	c := dial(t, addr)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := c.request("GET", tc.path, tc.header...)
+			h := c.request("HEAD", tc.path, tc.header...)
+			if tc.name == "range is ignored for HEAD (RFC 9110 §14.2)" {
+				if h.status != 200 || h.get(t, "Content-Length") != "1024" {
+					t.Errorf("HEAD with Range: %d, Content-Length %s", h.status, h.get(t, "Content-Length"))
+				}
+				return
+			}
+			if g.status != h.status {
+				t.Fatalf("HEAD status %d, GET %d", h.status, g.status)
+			}
+			if gh, hh := headOf(g), headOf(h); gh != hh {
+				t.Errorf("HEAD head differs:\nGET  %s\nHEAD %s", gh, hh)
+			}
+			if r := c.request("GET", "/hello.txt"); r.status != 200 || string(r.body) != "hello, world\n" {
+				t.Fatalf("next response on the connection: %d %q", r.status, r.body)
+			}
+		})
+	}
+}
+
+// headOf is the header fields without Date (and the multipart boundary,
+// which is random), one per line.
+func headOf(r *resp) string {
+	var b strings.Builder
+	for _, f := range r.fields {
+		if f.name == "Date" {
+			continue
+		}
+		b.WriteString(f.name + ": " + f.value + "\n")
+	}
+	return b.String()
+}
+
+// TestMethods: the router sends only GET and HEAD to the tree; other
+// methods are 405 with Allow (RFC 9110 §15.5.6), OPTIONS is 204, and the
+// classic routes keep precedence.
+func TestMethods(t *testing.T) {
+	s := newSite(t)
+	c := dial(t, start(t, s.root, static.Config{}))
+	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
+		c.send(m + " /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+		r := c.read(false)
+		if r.status != 405 || r.get(t, "Allow") != "GET, HEAD" {
+			t.Errorf("%s: %d Allow %q", m, r.status, r.get(t, "Allow"))
+		}
+	}
+	if r := c.request("OPTIONS", "/hello.txt"); r.status != 204 || r.get(t, "Allow") != "GET, HEAD, OPTIONS" {
+		t.Errorf("OPTIONS: %d Allow %q", r.status, r.get(t, "Allow"))
+	}
+	if r := c.request("GET", "/echo/hi"); r.status != 200 || string(r.body) != "hi" {
+		t.Errorf("/echo/hi: %d %q", r.status, r.body)
+	}
+	if r := c.request("GET", "/files/none"); r.status != 404 {
+		t.Errorf("/files/none: %d", r.status)
+	}
+}
