@@ -32,12 +32,17 @@ type pendingOutput struct {
 	segs []segment
 	i    int
 	iov  [][]byte
+
+	external int // bytes of segments that are response bodies, not runs of buf
 }
 
 // maxPooledOutput bounds the output buffer a pooled flight keeps.
 const maxPooledOutput = 64 << 10
 
 func (o *pendingOutput) pending() bool { return o.i < len(o.segs) }
+
+// queued is the number of bytes held in memory for writing.
+func (o *pendingOutput) queued() int { return len(o.buf) + o.external }
 
 // reset forgets everything, written or not.
 func (o *pendingOutput) reset() {
@@ -46,6 +51,7 @@ func (o *pendingOutput) reset() {
 	o.i = 0
 	o.mark = 0
 	o.buf = o.buf[:0]
+	o.external = 0
 }
 
 // reuse returns o emptied for a pooled flight.
@@ -84,6 +90,7 @@ func (o *pendingOutput) add(r *response.Response, date []byte) {
 	default:
 		o.cut()
 		o.segs = append(o.segs, segment{b: r.Body})
+		o.external += len(r.Body)
 	}
 }
 

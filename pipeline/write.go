@@ -56,11 +56,10 @@ func (s *Server) write(c *conn) {
 		fl.out.reset()
 
 		c.mu.Lock()
-		start := fl.sent
-		for fl.sent < len(fl.jobs) && fl.jobs[fl.sent].done {
-			fl.sent++
+		start, end := fl.sent, fl.sent
+		for end < len(fl.jobs) && fl.jobs[end].done {
+			end++
 		}
-		end := fl.sent
 		if start == end {
 			c.writing = false
 			c.mu.Unlock()
@@ -70,19 +69,36 @@ func (s *Server) write(c *conn) {
 			return
 		}
 		c.mu.Unlock()
-		if gone {
-			continue
+		if !gone {
+			end = s.serialize(fl, start, end)
 		}
-		date := s.clock.Date()
-		for i := start; i < end; i++ {
-			j := fl.jobs[i]
-			last := i == len(fl.jobs)-1
-			j.resp.Close = last && (fl.closeAfter || s.draining.Load())
-			j.resp.KeepAlive = !j.resp.Close && j.req.Version == parser.HTTP10
-			fl.out.add(&j.resp, date)
-		}
-		fl.out.cut()
+		c.mu.Lock()
+		fl.sent = end
+		c.mu.Unlock()
 	}
+}
+
+// maxQueuedOutput caps the response bytes a connection holds in memory
+// waiting for the kernel (file bodies go by sendfile and are not held): a
+// pipelining client that does not read gets no more responses serialized
+// than this, and then the write timeout.
+const maxQueuedOutput = 64 << 10
+
+// serialize adds ready responses jobs[start:end] to the pending output, up
+// to maxQueuedOutput (at least one), and returns the index after the last
+// one added.
+func (s *Server) serialize(fl *flight, start, end int) int {
+	date := s.clock.Date()
+	i := start
+	for ; i < end && (i == start || fl.out.queued() < maxQueuedOutput); i++ {
+		j := fl.jobs[i]
+		last := i == len(fl.jobs)-1
+		j.resp.Close = last && (fl.closeAfter || s.draining.Load())
+		j.resp.KeepAlive = !j.resp.Close && j.req.Version == parser.HTTP10
+		fl.out.add(&j.resp, date)
+	}
+	fl.out.cut()
+	return i
 }
 
 // finishBatch recycles an answered batch and decides the connection's
