@@ -54,14 +54,7 @@ func (h *Handler) Serve(req *parser.Request, resp *response.Response) {
 	}
 	resp.HeadOnly = req.MethodIs("HEAD")
 	if err := h.serve(req, resp); err != nil {
-		status := Status(err)
-		if h.OnError != nil {
-			h.OnError(req, status, err)
-		}
-		resp.Status = status
-		resp.ContentType = ""
-		resp.File = nil
-		resp.Body = resp.Body[:0]
+		h.fail(req, resp, err)
 	}
 }
 

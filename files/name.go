@@ -5,49 +5,18 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"pipehttp/parser"
 )
 
 // decodeName percent-decodes the escaped name from the request path exactly
-// once: "%252e" becomes the literal "%2e", never ".". '+' stays '+' (that
-// rule is for query strings).
+// once (parser.Unescape).
 func decodeName(escaped []byte) (string, error) {
-	n := 0
-	for i := 0; i < len(escaped); i++ {
-		if escaped[i] == '%' {
-			if i+2 >= len(escaped) || !isHex(escaped[i+1]) || !isHex(escaped[i+2]) {
-				return "", fmt.Errorf("name %q: %w", escaped, ErrBadName)
-			}
-			n++
-			i += 2
-		}
+	name, err := parser.Unescape(escaped)
+	if err != nil {
+		return "", fmt.Errorf("name: %w: %w", ErrBadName, err)
 	}
-	if n == 0 {
-		return string(escaped), nil
-	}
-	b := make([]byte, 0, len(escaped)-2*n)
-	for i := 0; i < len(escaped); i++ {
-		c := escaped[i]
-		if c == '%' {
-			c = unhex(escaped[i+1])<<4 | unhex(escaped[i+2])
-			i += 2
-		}
-		b = append(b, c)
-	}
-	return string(b), nil
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
+	return name, nil
 }
 
 // uploadMarker is part of every temp file's name: ".<name>.upload-<random>".

@@ -54,37 +54,23 @@ func (s *Server) parse(c *conn) {
 	for len(fl.jobs) == 0 && !fl.closeAfter {
 		// The batch is empty here (a complete request ends the loop), so
 		// nothing aliases the buffer and consumed bytes can be dropped.
-		if fl.off > 0 {
-			n := copy(fl.buf, fl.buf[fl.off:])
-			fl.buf = fl.buf[:n]
-			fl.off = 0
-		}
+		fl.compact()
 		if len(fl.buf) == cap(fl.buf) {
 			fl.buf = s.growReadBuf(fl.buf)
 		}
 		free := cap(fl.buf) - len(fl.buf)
-		n, err := unix.Read(c.fd, fl.buf[len(fl.buf):cap(fl.buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
+		first := len(fl.buf) == 0 && fl.cur == nil
+		n := s.fill(c, fl)
+		if n == 0 {
 			break
 		}
-		if err != nil || n == 0 {
-			// Reset, or the peer shut its side. Requests already complete
-			// are still answered; a partial one is dropped.
-			fl.eof = true
-			break
-		}
-		if len(fl.buf) == 0 && fl.cur == nil {
+		if first {
 			fl.head = time.Now()
 		}
-		fl.buf = fl.buf[:len(fl.buf)+n]
-		s.stats.bytesIn.Add(uint64(n))
 		s.parseBuffered(c, fl)
-		if len(fl.jobs) > 0 || fl.closeAfter || n < free {
-			// A batch to send, or the socket is (very likely) drained:
-			// stop here rather than pay for a read that says EAGAIN.
+		if n < free {
+			// The socket is (very likely) drained: stop here rather than
+			// pay for a read that says EAGAIN.
 			break
 		}
 	}
@@ -99,6 +85,39 @@ func (s *Server) parse(c *conn) {
 		s.closeConn(c)
 	default:
 		s.armForRead(c, fl)
+	}
+}
+
+// compact drops the consumed bytes at the front of the buffer. Only call
+// it when nothing aliases the buffer: the batch is empty, or the only
+// request is a streamed one, whose head is detached.
+func (fl *flight) compact() {
+	if fl.off > 0 {
+		n := copy(fl.buf, fl.buf[fl.off:])
+		fl.buf, fl.off = fl.buf[:n], 0
+	}
+}
+
+// fill reads once into the buffer's free space without blocking and
+// returns how many bytes arrived: 0 when the socket has none for now, or
+// when the peer is done (a reset, or it shut its side), which sets fl.eof.
+// Requests already complete are still answered after an EOF; a partial one
+// is dropped.
+func (s *Server) fill(c *conn, fl *flight) int {
+	for {
+		n, err := unix.Read(c.fd, fl.buf[len(fl.buf):cap(fl.buf)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return 0
+		case err != nil || n <= 0:
+			fl.eof = true
+			return 0
+		}
+		fl.buf = fl.buf[:len(fl.buf)+n]
+		s.stats.bytesIn.Add(uint64(n))
+		return n
 	}
 }
 

@@ -82,27 +82,11 @@ func (s *Server) parseStream(c *conn, fl *flight, j *job) {
 		copy(grown, fl.buf[fl.off:])
 		fl.buf, fl.off = grown, 0
 	}
-	for {
-		if fl.off > 0 { // nothing aliases the buffer: the head is detached
-			n := copy(fl.buf, fl.buf[fl.off:])
-			fl.buf, fl.off = fl.buf[:n], 0
-		}
-		if len(fl.buf) == cap(fl.buf) {
+	for { // nothing aliases the buffer: the head is detached
+		fl.compact()
+		if len(fl.buf) == cap(fl.buf) || s.fill(c, fl) == 0 {
 			break
 		}
-		n, err := unix.Read(c.fd, fl.buf[len(fl.buf):cap(fl.buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			break
-		}
-		if err != nil || n == 0 {
-			fl.eof = true
-			break
-		}
-		fl.buf = fl.buf[:len(fl.buf)+n]
-		s.stats.bytesIn.Add(uint64(n))
 	}
 	if fl.off == len(fl.buf) && !fl.eof {
 		s.arm(c, stateArmedRead, time.Now().Add(s.cfg.BodyTimeout))

@@ -23,7 +23,7 @@ func AcceptsGzip(req *parser.Request) bool {
 	starListed, starOK := false, true
 	for i := range req.Fields {
 		f := &req.Fields[i]
-		if !equalFold(f.Name, "accept-encoding") {
+		if !parser.LowerEqual(f.Name, "accept-encoding") {
 			continue
 		}
 		list := f.Value
@@ -32,7 +32,7 @@ func AcceptsGzip(req *parser.Request) bool {
 			elem, list = nextElement(list)
 			coding, ok := parseCoding(elem)
 			switch {
-			case equalFold(coding, "gzip"), equalFold(coding, "x-gzip"):
+			case parser.LowerEqual(coding, "gzip"), parser.LowerEqual(coding, "x-gzip"):
 				gzipListed = true
 				gzipOK = gzipOK && ok
 			case string(coding) == "*":
@@ -69,18 +69,18 @@ func parseCoding(elem []byte) (coding []byte, ok bool) {
 		}
 	}
 	if semi < 0 {
-		return trimOWS(elem), true
+		return parser.TrimOWS(elem), true
 	}
-	coding = trimOWS(elem[:semi])
-	p := trimOWS(elem[semi+1:])
+	coding = parser.TrimOWS(elem[:semi])
+	p := parser.TrimOWS(elem[semi+1:])
 	if len(p) == 0 || (p[0] != 'q' && p[0] != 'Q') {
 		return coding, false
 	}
-	p = trimOWS(p[1:])
+	p = parser.TrimOWS(p[1:])
 	if len(p) == 0 || p[0] != '=' {
 		return coding, false
 	}
-	return coding, positiveQ(trimOWS(p[1:]))
+	return coding, positiveQ(parser.TrimOWS(p[1:]))
 }
 
 // positiveQ reports whether q is a valid qvalue (RFC 9110 §12.4.2) above
@@ -110,33 +110,4 @@ func positiveQ(q []byte) bool {
 		return !nonzero
 	}
 	return nonzero
-}
-
-// trimOWS trims spaces and horizontal tabs from both ends.
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// equalFold reports whether b equals lower, an ASCII lowercase string,
-// ignoring ASCII case.
-func equalFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range len(b) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }

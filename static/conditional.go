@@ -89,10 +89,10 @@ func ifRange(req *parser.Request, v validators) bool {
 	case len(fields) > 1:
 		return false
 	}
-	val := trimOWS(fields[0])
+	val := parser.TrimOWS(fields[0])
 	if len(val) > 0 && (val[0] == '"' || val[0] == 'W') {
 		tag, rest, ok := nextTag(val)
-		return ok && len(trimOWS(rest)) == 0 && tag == v.etag
+		return ok && len(parser.TrimOWS(rest)) == 0 && tag == v.etag
 	}
 	t, ok := parseDate(val)
 	return ok && v.strongDate && t.Equal(v.modTime)
@@ -110,7 +110,7 @@ func dateField(req *parser.Request, lower string) (time.Time, bool) {
 // parseDate accepts the three HTTP-date forms recipients must accept
 // (RFC 9110 §5.6.7): IMF-fixdate, RFC 850 and asctime.
 func parseDate(b []byte) (time.Time, bool) {
-	s := string(trimOWS(b))
+	s := string(parser.TrimOWS(b))
 	for _, layout := range []string{httpDate, "Monday, 02-Jan-06 15:04:05 GMT", "Mon Jan _2 15:04:05 2006"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, true
@@ -126,9 +126,9 @@ func parseDate(b []byte) (time.Time, bool) {
 func matchAny(lists [][]byte, etag string, strong bool) bool {
 	for _, list := range lists {
 		for {
-			list = trimOWS(list)
+			list = parser.TrimOWS(list)
 			for len(list) > 0 && list[0] == ',' {
-				list = trimOWS(list[1:])
+				list = parser.TrimOWS(list[1:])
 			}
 			if len(list) == 0 {
 				break

@@ -7,52 +7,23 @@ import "pipehttp/parser"
 func all(req *parser.Request, lower string) [][]byte {
 	var vals [][]byte
 	for i := range req.Fields {
-		if equalFold(req.Fields[i].Name, lower) {
+		if parser.LowerEqual(req.Fields[i].Name, lower) {
 			vals = append(vals, req.Fields[i].Value)
 		}
 	}
 	return vals
 }
 
-// trimOWS trims spaces and horizontal tabs from both ends.
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// equalFold reports whether b equals lower, an ASCII lowercase string,
-// ignoring ASCII case.
-func equalFold(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range len(b) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // mediaQ splits a list element "token *( OWS ; OWS param )" into its
 // token and its q weight in thousandths (1000 when absent, 0 when
 // malformed). Parameters other than q are skipped.
 func mediaQ(elem []byte) (token []byte, q int) {
-	elem = trimOWS(elem)
+	elem = parser.TrimOWS(elem)
 	i := 0
 	for i < len(elem) && elem[i] != ';' {
 		i++
 	}
-	token, params := trimOWS(elem[:i]), elem[i:]
+	token, params := parser.TrimOWS(elem[:i]), elem[i:]
 	q = 1000
 	for len(params) > 0 {
 		params = params[1:] // the ';'
@@ -60,13 +31,13 @@ func mediaQ(elem []byte) (token []byte, q int) {
 		for j < len(params) && params[j] != ';' {
 			j++
 		}
-		p := trimOWS(params[:j])
+		p := parser.TrimOWS(params[:j])
 		params = params[j:]
 		name, val, ok := cutEq(p)
-		if !ok || !equalFold(trimOWS(name), "q") {
+		if !ok || !parser.LowerEqual(parser.TrimOWS(name), "q") {
 			continue
 		}
-		q = parseQ(trimOWS(val))
+		q = parseQ(parser.TrimOWS(val))
 	}
 	return token, q
 }

@@ -196,11 +196,11 @@ func wantsJSON(req *parser.Request) bool {
 			typ, q := mediaQ(elem)
 			spec := 0
 			switch {
-			case equalFold(typ, "application/json"):
+			case parser.LowerEqual(typ, "application/json"):
 				jsonQ = max(jsonQ, q)
-			case equalFold(typ, "text/html"):
+			case parser.LowerEqual(typ, "text/html"):
 				spec = 3
-			case equalFold(typ, "text/*"):
+			case parser.LowerEqual(typ, "text/*"):
 				spec = 2
 			case string(typ) == "*/*":
 				spec = 1

@@ -3,6 +3,8 @@ package static
 import (
 	"fmt"
 	"strings"
+
+	"pipehttp/parser"
 )
 
 // target is a request path resolved to a name inside the root.
@@ -55,46 +57,13 @@ func parsePath(escaped []byte, dotfiles bool) (target, error) {
 	return t, nil
 }
 
-// unescape decodes %XX escapes once. '+' stays '+' (that rule is for
-// query strings).
+// unescape decodes %XX escapes once (parser.Unescape).
 func unescape(escaped []byte) (string, error) {
-	n := 0
-	for i := 0; i < len(escaped); i++ {
-		if escaped[i] == '%' {
-			if i+2 >= len(escaped) || !isHex(escaped[i+1]) || !isHex(escaped[i+2]) {
-				return "", fmt.Errorf("path %q: bad escape: %w", escaped, ErrBadPath)
-			}
-			n++
-			i += 2
-		}
+	name, err := parser.Unescape(escaped)
+	if err != nil {
+		return "", fmt.Errorf("path: %w: %w", ErrBadPath, err)
 	}
-	if n == 0 {
-		return string(escaped), nil
-	}
-	b := make([]byte, 0, len(escaped)-2*n)
-	for i := 0; i < len(escaped); i++ {
-		c := escaped[i]
-		if c == '%' {
-			c = unhex(escaped[i+1])<<4 | unhex(escaped[i+2])
-			i += 2
-		}
-		b = append(b, c)
-	}
-	return string(b), nil
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
+	return name, nil
 }
 
 // escapeSegment percent-encodes a name for use as one path segment of a

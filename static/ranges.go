@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"pipehttp/parser"
 	"pipehttp/response"
 )
 
@@ -44,8 +45,8 @@ const (
 // zero-length file has no range to send: a suffix range, the only kind
 // RFC 9110 calls satisfiable there, gets the whole (empty) file.
 func parseRange(v []byte, size int64) ([]byteRange, rangeOutcome) {
-	v = trimOWS(v)
-	if len(v) < 6 || !equalFold(v[:6], "bytes=") {
+	v = parser.TrimOWS(v)
+	if len(v) < 6 || !parser.LowerEqual(v[:6], "bytes=") {
 		return nil, rangeIgnore
 	}
 	var ranges []byteRange
@@ -54,7 +55,7 @@ func parseRange(v []byte, size int64) ([]byteRange, rangeOutcome) {
 	for len(list) > 0 {
 		var spec []byte
 		spec, list = cutComma(list)
-		spec = trimOWS(spec)
+		spec = parser.TrimOWS(spec)
 		if len(spec) == 0 {
 			continue
 		}
