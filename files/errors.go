@@ -18,6 +18,11 @@ var (
 	// ErrNotRegular means the name is a directory, a device, a FIFO or
 	// anything else that is not a regular file.
 	ErrNotRegular = errors.New("files: not a regular file")
+	// ErrLengthRequired means an upload declared no length: neither
+	// Content-Length nor chunked. RFC 9112 §6.3 reads that as an empty body,
+	// but an upload endpoint would then replace a file with nothing because
+	// a client forgot a header; "Content-Length: 0" stores an empty file.
+	ErrLengthRequired = errors.New("files: upload without Content-Length")
 )
 
 // statusTable is the one place errors become statuses; the first match
@@ -34,6 +39,7 @@ var statusTable = []struct {
 	{ErrBadName, 400},
 	{ErrForbidden, 403},
 	{ErrNotRegular, 403},
+	{ErrLengthRequired, 411},
 	{fs.ErrPermission, 403},     // EACCES, EPERM
 	{syscall.EISDIR, 403},       // rename over a directory
 	{fs.ErrNotExist, 404},       // ENOENT: no such file, or no such directory to upload into
@@ -42,7 +48,7 @@ var statusTable = []struct {
 }
 
 // Status returns the response status for an error returned by this package:
-// 400 malformed name; 403 refused name, non-regular file or permission
+// 400 malformed name; 411 upload without a length; 403 refused name, non-regular file or permission
 // denied; 404 not found; 414 name too long; 500 anything else (whose text is
 // never shown to the client).
 func Status(err error) int {

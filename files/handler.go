@@ -15,6 +15,7 @@ import (
 //	GET   200 application/octet-stream, the file (sent by the writer with sendfile)
 //	HEAD  200, the same head with HeadOnly set
 //	POST  201, empty body: the request body stored atomically as name
+//	      (411 without Content-Length or chunked framing)
 //	other 405, Allow: GET, HEAD, POST
 //
 // {name} is the rest of the path, percent-decoded exactly once ("%252e" is
@@ -77,6 +78,9 @@ func (h *Handler) serve(req *parser.Request, resp *response.Response) error {
 	}
 	resp.Body = resp.Body[:0]
 	if req.MethodIs("POST") {
+		if req.ContentLength < 0 && !req.Chunked {
+			return fmt.Errorf("POST %q: %w", name, ErrLengthRequired)
+		}
 		if err := h.Store.Put(name, req.Body); err != nil {
 			return err
 		}

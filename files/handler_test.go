@@ -282,3 +282,26 @@ func TestServeDelay(t *testing.T) {
 		}
 	})
 }
+
+// RFC 9110 §15.5.12: an upload without a declared length is refused with
+// 411 and writes nothing; "Content-Length: 0" stores an empty file.
+func TestPostWithoutLength(t *testing.T) {
+	fx := newFixture(t)
+	h := &files.Handler{Store: fx.store}
+	req := newRequest("POST", "/files/nolen.txt", nil)
+	req.ContentLength = -1
+	var resp response.Response
+	h.Serve(req, &resp)
+	if resp.Status != 411 {
+		t.Fatalf("status %d, want 411", resp.Status)
+	}
+	if _, err := os.Stat(filepath.Join(fx.dir, "nolen.txt")); err == nil {
+		t.Fatal("a file was written")
+	}
+	req = newRequest("POST", "/files/empty.txt", nil) // Content-Length: 0
+	resp.Reset()
+	h.Serve(req, &resp)
+	if resp.Status != 201 {
+		t.Fatalf("Content-Length 0: status %d, want 201", resp.Status)
+	}
+}
