@@ -103,6 +103,8 @@ func (e *env) start(s server, o startOpts) (*proc, error) {
 			args = append(args, "--files-delay", o.delay.String())
 		}
 		if s.name == "pipehttp" {
+			// No admin listener: the peers have none, and its port is fixed.
+			args = append(args, "--admin-addr", "")
 			args = append(args, pipehttpFlags...)
 		}
 		args = append(args, o.extra...)

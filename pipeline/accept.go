@@ -42,11 +42,11 @@ func (s *Server) acceptLoop() error {
 				// Out of descriptors or memory: back off like net/http does
 				// rather than spin; the connection waits in the backlog.
 				s.log.Warn("accept failed; retrying", "err", err)
-				s.stats.accept.shed.Add(1)
+				s.stats.accept.shedFor(reasonAcceptError)
 				time.Sleep(10 * time.Millisecond)
 				break
 			}
-			s.stats.accept.taken.Add(1)
+			s.stats.accept.shards[0].taken.Add(1)
 			p := s.pollers[next%len(s.pollers)]
 			next++
 			if !s.admission.TryAcquire(1) {
@@ -54,7 +54,7 @@ func (s *Server) acceptLoop() error {
 				continue
 			}
 			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-			c := &conn{fd: fd, poller: p, admitted: true, state: stateBusy}
+			c := &conn{fd: fd, poller: p, admitted: true, state: stateBusy, enq: s.now()}
 			s.conns.put(c)
 			select {
 			case s.parseQ <- c:
@@ -77,6 +77,7 @@ var doorResponse = []byte("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\
 // Such connections do not count against MaxConns.
 func (s *Server) rejectAtDoor(fd int, p *poller) {
 	s.stats.accept.rejected.Add(1)
+	s.stats.accept.reasons[reasonMaxConns].Add(1)
 	unix.Write(fd, doorResponse)
 	c := &conn{fd: fd, poller: p, state: stateBusy}
 	s.conns.put(c)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
@@ -36,8 +37,9 @@ type Config struct {
 	FileQueue  int
 
 	// QueueWait is how long a file request may wait for room in a full file
-	// queue before it is answered 503 with Retry-After. Default 50ms; a
-	// negative value means do not wait at all.
+	// queue before it is answered 503 with Retry-After. It waits in a
+	// waiting room, never in the worker that offered it (admit.go). Default
+	// 250ms; a negative value means do not wait at all.
 	QueueWait time.Duration
 
 	// MaxConns bounds open client connections; past it a new connection is
@@ -57,6 +59,19 @@ type Config struct {
 	// Limits bounds request line, header section and body sizes (see
 	// parser.Limits for the defaults).
 	Limits parser.Limits
+
+	// DisableTiming turns off the clock reads behind the queue-wait,
+	// service-time and per-route latency histograms (Stats); the counters
+	// stay. Default false: timing costs about ten monotonic clock reads per
+	// request (see BenchmarkMetricsOverhead). An AccessLog needs the
+	// timings, so it overrides this.
+	DisableTiming bool
+
+	// AccessLog, if not nil, gets one Info record per response, written by
+	// the write stage once the response has left: method, target, status,
+	// bytes (body), dur (first byte read to response written) and the stage
+	// timings (see access.go). Default nil: no access log, at no cost.
+	AccessLog *slog.Logger
 }
 
 // lingerTimeout bounds how long a connection we are closing may keep
@@ -93,7 +108,7 @@ func (c Config) Defaults() Config {
 	def(&c.WriteQueue, 1024)
 	def(&c.FileQueue, 8*c.FileWorkers)
 	def(&c.MaxConns, 16384)
-	defDur(&c.QueueWait, 50*time.Millisecond)
+	defDur(&c.QueueWait, 250*time.Millisecond)
 	defDur(&c.HeaderTimeout, 10*time.Second)
 	defDur(&c.BodyTimeout, 30*time.Second)
 	defDur(&c.IdleTimeout, 60*time.Second)

@@ -55,6 +55,11 @@ type conn struct {
 	// discarded and the connection closed once the batch is accounted for.
 	dead atomic.Bool
 
+	// enq is when the connection was put on the queue it is on now (parse,
+	// route or write), in nanotime; 0 with timing off. Written by the sender
+	// before the send, read by the worker that receives it.
+	enq int64
+
 	// admitted connections hold a MaxConns slot until closed; connections
 	// turned away at the door do not.
 	admitted bool
@@ -81,6 +86,8 @@ type flight struct {
 	reparse    bool // buf may hold complete requests: parse again before reading
 
 	out pendingOutput // bytes accepted for writing but not yet taken by the kernel
+
+	observed int // jobs[:observed] are written and counted (write stage only; see written)
 }
 
 var flightPool = sync.Pool{New: func() any {

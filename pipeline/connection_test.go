@@ -97,7 +97,9 @@ func TestDeepPipeline(t *testing.T) {
 
 // Many clients at once, each with many keep-alive requests.
 func TestConcurrentClients(t *testing.T) {
-	ts := start(t, options{})
+	// Two hundred file requests arrive at once: however slow this machine,
+	// none is shed for waiting on the file queue.
+	ts := start(t, options{cfg: pipeline.Config{QueueWait: 10 * time.Second}})
 	if err := os.WriteFile(filepath.Join(ts.dir, "f.bin"), bytesOf(10_000), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -394,5 +396,51 @@ func TestResetMidRequest(t *testing.T) {
 	entries, _ := os.ReadDir(ts.dir)
 	if len(entries) != 0 {
 		t.Fatalf("cut uploads left files: %v", entries)
+	}
+}
+
+// Invariant 4 under overload: with more file requests than the file queue
+// holds, those waiting for room wait in the waiting room, not in a route
+// worker, so /echo behind them is still answered at once (even with one
+// route worker), and the ones that wait too long get 503.
+func TestOverflowingFileQueueDoesNotBlockRoute(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	ts := start(t, options{
+		cfg:        pipeline.Config{RouteWorkers: 1, FileWorkers: 1, FileQueue: 2, QueueWait: 200 * time.Millisecond},
+		filesDelay: delay,
+	})
+	if err := os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("f"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range 30 {
+		wg.Go(func() {
+			c, err := dialPlain(ts.addr)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			c.Write([]byte(get("/files/f.txt")))
+			readResponse(c.r, false)
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	c := dial(t, ts.addr)
+	var worst time.Duration
+	for i := range 20 {
+		began := time.Now()
+		c.send(get(fmt.Sprintf("/echo/%d", i)))
+		if r := c.read(false); r.status != 200 {
+			t.Fatalf("echo: %d", r.status)
+		}
+		worst = max(worst, time.Since(began))
+		time.Sleep(10 * time.Millisecond)
+	}
+	if worst > 100*time.Millisecond {
+		t.Errorf("slowest /echo took %v with the file queue overflowing", worst)
+	}
+	if fileStage(ts.srv).Shed == 0 {
+		t.Error("no file request was shed with 503")
 	}
 }

@@ -49,6 +49,18 @@
 // is that a pipelining client's next requests wait for the current batch:
 // they are parsed when it completes.
 //
+// # Watching and resizing
+//
+// Server.Stats is a snapshot of every stage (workers, busy, queue fill,
+// items taken, items shed by reason, queue-wait and service-time
+// histograms), of each route (responses by status class, bytes, latency)
+// and of the connections. Counting is atomics in per-worker shards; timing
+// is one nanotime per handoff, carried as one int64 on the connection or
+// job (metrics.go; Config.DisableTiming turns it off). Config.AccessLog
+// gets one record per response from the write stage. Server.Resize changes
+// a stage's worker count while it runs (resize.go). Package admin serves
+// all of this over a second Server.
+//
 // # Lifecycle
 //
 // Every goroutine is started by Serve and has an owner that waits for it:

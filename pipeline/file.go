@@ -14,13 +14,20 @@ import (
 // Queue behaviour: the file queue is fed by the route stage, which waits at
 // most QueueWait for room and otherwise answers 503. Finished responses go
 // to the write queue, blocking while it is full.
-func (s *Server) fileWorker() {
+func (s *Server) fileWorker(id int) {
+	p, sh := &s.pools[stageFile], s.stats.file.shard(id)
 	for j := range s.fileQ {
-		s.stats.file.busy.Add(1)
-		s.runFileTask(j)
-		s.stats.file.busy.Add(-1)
-		s.stats.file.taken.Add(1)
+		if j != nil { // nil is a wake-up from Resize
+			j.t.file = s.took(sh, j.enq)
+			start := j.t.file
+			s.runFileTask(j) // j may be released once it returns
+			s.finished(sh, start)
+		}
+		if p.retire() {
+			return
+		}
 	}
+	p.live.Add(-1)
 }
 
 func (s *Server) runFileTask(j *job) {

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -72,7 +73,7 @@ func start(t *testing.T, o options) *testServer {
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
-		if err := <-served; err != nil {
+		if err := <-served; err != nil && !errors.Is(err, pipeline.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
 		store.Close()

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"sync"
+	"time"
 
 	"pipehttp/parser"
 	"pipehttp/response"
@@ -37,7 +38,25 @@ type job struct {
 	sink      BodySink
 	continued bool // "100 Continue" was sent
 
+	admitBy time.Time // when a job in the waiting room gives up (admit.go)
+
 	done bool // the response is ready to write (guarded by c.mu)
+
+	// Metrics (metrics.go): the route the request is counted under, when
+	// it was put on the file queue, and its stage times (nanotime; zero
+	// with timing off or for stages it skipped).
+	route routeID
+	enq   int64
+	t     jobTimes
+}
+
+// jobTimes are the moments a request passed through the stages.
+type jobTimes struct {
+	start  int64 // the read that brought its first byte
+	parsed int64 // its head and body complete
+	routed int64 // a route worker took its batch
+	file   int64 // a file worker took it
+	done   int64 // its response complete (complete)
 }
 
 var jobPool = sync.Pool{New: func() any { return new(job) }}
@@ -47,6 +66,7 @@ func getJob(c *conn) *job {
 	j.c = c
 	j.req.Reset()
 	j.resp.Reset()
+	j.route, j.t = routeOther, jobTimes{}
 	return j
 }
 

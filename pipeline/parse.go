@@ -19,13 +19,19 @@ import (
 //
 // Queue behaviour: sending a batch blocks while the route queue is full;
 // the parse queue then fills and the poller stops taking events.
-func (s *Server) parseWorker() {
+func (s *Server) parseWorker(id int) {
+	p, sh := &s.pools[stageParse], s.stats.parse.shard(id)
 	for c := range s.parseQ {
-		s.stats.parse.busy.Add(1)
-		s.parse(c)
-		s.stats.parse.busy.Add(-1)
-		s.stats.parse.taken.Add(1)
+		if c != nil { // nil is a wake-up from Resize
+			t := s.took(sh, c.enq)
+			s.parse(c)
+			s.finished(sh, t)
+		}
+		if p.retire() {
+			return
+		}
 	}
+	p.live.Add(-1)
 }
 
 func (s *Server) parse(c *conn) {
@@ -80,6 +86,7 @@ func (s *Server) parse(c *conn) {
 		if fl.eof {
 			fl.closeAfter = true
 		}
+		c.enq = s.now()
 		s.routeQ <- c
 	case fl.eof || fl.closeAfter:
 		s.closeConn(c)
@@ -170,6 +177,9 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 				return
 			}
 			j = getJob(c)
+			if s.timing {
+				j.t.start = monoNanos(fl.head)
+			}
 			n, err := fl.parser.ParseHead(fl.buf[fl.off:], &j.req)
 			if errors.Is(err, parser.ErrNeedMore) {
 				s.releaseJob(j)
@@ -222,6 +232,9 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 			fl.reparse = fl.off < len(fl.buf) // what follows waits for it
 		}
 		fl.head = time.Now()
+		if s.timing {
+			j.t.parsed = monoNanos(fl.head)
+		}
 	}
 }
 
@@ -273,7 +286,7 @@ func (s *Server) readBody(fl *flight, j *job) bool {
 // fail ends the batch with a job answered by the status for err. The
 // connection closes after it: the stream can no longer be trusted.
 func (s *Server) fail(fl *flight, j *job, err error) {
-	s.stats.parse.shed.Add(1)
+	s.stats.parse.shedFor(parseReason(parser.Status(err)))
 	j.failed = err
 	fl.jobs = append(fl.jobs, j)
 	fl.closeAfter = true

@@ -119,8 +119,10 @@ func (p *poller) dispatch(c *conn) {
 	c.mu.Unlock()
 	switch st {
 	case stateArmedRead, stateArmedReparse:
+		c.enq = s.now()
 		s.parseQ <- c
 	case stateArmedWrite:
+		c.enq = s.now()
 		s.writeQ <- c
 	case stateArmedLinger:
 		if drainLinger(c.fd) {
@@ -175,6 +177,8 @@ func (p *poller) sweep(now time.Time) {
 		switch st {
 		case stateArmedWrite:
 			s.stats.conns.timedOut.Add(1)
+			s.stats.write.shedFor(reasonWriteTimeout)
+			c.enq = s.now()
 			s.writeQ <- c
 		case stateArmedRead:
 			if c.fl != nil && !forced {
@@ -195,6 +199,11 @@ var timeoutResponse = []byte("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\
 // the client why (408) and closes. The caller owns c.
 func (s *Server) timeOut(c *conn) {
 	s.stats.conns.timedOut.Add(1)
+	if c.fl != nil && c.fl.cur != nil {
+		s.stats.parse.shedFor(reasonBodyTimeout)
+	} else {
+		s.stats.parse.shedFor(reasonHeaderTimeout)
+	}
 	unix.Write(c.fd, timeoutResponse)
 	s.closeConn(c)
 }

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"time"
-
 	"github.com/sourcegraph/conc/panics"
 
 	"pipehttp/parser"
@@ -15,38 +13,47 @@ import (
 // /user-agent and every error), and passes file requests to the file-I/O
 // pool. A handler panic becomes a 500 for that request alone.
 //
-// Queue behaviour: offering a file job to a full file queue waits at most
-// Config.QueueWait, then the request is answered 503 with Retry-After — a
-// route worker never waits on the disk. Ready responses go to the write
-// queue, blocking while it is full.
-func (s *Server) routeWorker() {
-	timer := time.NewTimer(time.Hour) // reused for QueueWait
-	timer.Stop()
+// Queue behaviour: a file job is offered to the file pool without waiting
+// (admit.go): if the file queue is full it waits in the waiting room, at
+// most Config.QueueWait, and is then answered 503 with Retry-After — a
+// route worker never waits for the disk, so cheap requests behind a file
+// request are never held up by it. Ready responses go to the write queue,
+// blocking while it is full.
+func (s *Server) routeWorker(id int) {
+	p, sh := &s.pools[stageRoute], s.stats.route.shard(id)
+	var k catcher
 	for c := range s.routeQ {
-		s.stats.route.busy.Add(1)
-		s.route(c, timer)
-		s.stats.route.busy.Add(-1)
-		s.stats.route.taken.Add(1)
+		if c != nil { // nil is a wake-up from Resize
+			t := s.took(sh, c.enq)
+			s.route(c, t, &k)
+			s.finished(sh, t)
+		}
+		if p.retire() {
+			return
+		}
 	}
+	p.live.Add(-1)
 }
 
-func (s *Server) route(c *conn, timer *time.Timer) {
+// route routes c's batch; start is when the worker took it (nanotime, or 0).
+func (s *Server) route(c *conn, start int64, k *catcher) {
 	fl := c.fl // stable: the batch owns the connection
 	gone := c.dead.Load() || s.forced.Load()
 	for _, j := range fl.jobs {
+		j.t.routed = start
 		switch {
 		case gone:
 		case j.failed != nil:
 			answerError(&j.resp, parser.Status(j.failed))
-		case s.routeOne(j) != router.Inline:
+		case s.routeOne(j, k) != router.Inline:
 			j.task = taskServe
 			if j.stream == streamRouting {
 				j.task = taskBegin
 			}
-			if s.offerFile(j, timer) {
-				continue // the file worker completes it
+			if s.admit(j) {
+				continue // the file worker (or the waiting room) completes it
 			}
-			s.stats.file.shed.Add(1)
+			s.stats.file.shedFor(reasonQueueFull)
 			j.resp.Release()
 			j.resp.Reset()
 			answerError(&j.resp, 503)
@@ -60,9 +67,9 @@ func (s *Server) route(c *conn, timer *time.Timer) {
 }
 
 // routeOne runs the router for one request, turning a panic into a 500.
-func (s *Server) routeOne(j *job) router.Kind {
+func (s *Server) routeOne(j *job, k *catcher) router.Kind {
 	j.kind = router.Inline
-	if r := panics.Try(func() { j.kind = s.handlers.Router.Route(&j.req, &j.resp) }); r != nil {
+	if r := k.try(func() { j.kind = s.handlers.Router.Route(&j.req, &j.resp) }); r != nil {
 		s.handlerPanicked(j, r)
 		j.kind = router.Inline
 	}
@@ -70,7 +77,26 @@ func (s *Server) routeOne(j *job) router.Kind {
 		answerError(&j.resp, 404)
 		j.kind = router.Inline
 	}
+	j.route = classify(j.req.Path, j.kind)
 	return j.kind
+}
+
+// catcher runs handlers with conc's panic capture, reusing one
+// panics.Catcher per worker: panics.Try allocates a Catcher per call, which
+// would be the only allocation of a keep-alive request. A Catcher keeps the
+// first panic it saw, so after one a fresh Catcher is taken.
+type catcher struct{ c *panics.Catcher }
+
+func (k *catcher) try(f func()) *panics.Recovered {
+	if k.c == nil {
+		k.c = new(panics.Catcher)
+	}
+	k.c.Try(f)
+	if r := k.c.Recovered(); r != nil {
+		k.c = nil
+		return r
+	}
+	return nil
 }
 
 func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {
@@ -79,31 +105,6 @@ func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {
 	j.resp.Release()
 	j.resp.Reset()
 	answerError(&j.resp, 500)
-}
-
-// offerFile puts j on the file queue, waiting at most QueueWait for room.
-// timer, if not nil, is a stopped timer to reuse.
-func (s *Server) offerFile(j *job, timer *time.Timer) bool {
-	select {
-	case s.fileQ <- j:
-		return true
-	default:
-	}
-	if s.cfg.QueueWait < 0 {
-		return false
-	}
-	if timer == nil {
-		timer = time.NewTimer(s.cfg.QueueWait)
-	} else {
-		timer.Reset(s.cfg.QueueWait)
-	}
-	defer timer.Stop()
-	select {
-	case s.fileQ <- j:
-		return true
-	case <-timer.C:
-		return false
-	}
 }
 
 // answerError fills resp with an empty-bodied error status.
@@ -115,12 +116,15 @@ func answerError(resp *response.Response, status int) {
 // connection must send and no write worker has the connection, queues the
 // connection for writing.
 func (s *Server) complete(c *conn, j *job) {
+	now := s.now()
+	j.t.done = now
 	c.mu.Lock()
 	j.done = true
 	fl := c.fl
 	queue := !c.writeQueued && !c.writing && fl.sent < len(fl.jobs) && fl.jobs[fl.sent].done
 	if queue {
 		c.writeQueued = true
+		c.enq = now
 	}
 	c.mu.Unlock()
 	if queue {

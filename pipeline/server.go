@@ -59,6 +59,7 @@ type Server struct {
 	addr   net.Addr // the bound address (useful with port 0)
 
 	pollers   []*poller
+	pollersMu sync.Mutex // orders wakePollers against closeFDs
 	conns     connTable
 	admission *semaphore.Weighted
 	clock     response.Clock
@@ -69,9 +70,19 @@ type Server struct {
 	parseQ chan *conn
 	routeQ chan *conn
 	fileQ  chan *job
+	waitQ  chan *job // file jobs waiting for room in fileQ (admit.go)
 	writeQ chan *conn
 
-	stats serverStats
+	stats   serverStats
+	timing  bool      // clock reads for histograms and the access log (see Config.DisableTiming)
+	started time.Time // when New ran
+
+	// The resizable stages (resize.go). resizeMu orders Resize against
+	// Serve starting the pools and, at shutdown, waiting for them.
+	pools    [nPools]pool
+	resizeMu sync.Mutex
+	running  bool // guarded by resizeMu: the pools have started
+	stopped  bool // guarded by resizeMu: the pools are being stopped
 
 	draining atomic.Bool // Shutdown began: close idle connections, answer with Connection: close
 	forced   atomic.Bool // Shutdown's deadline passed: abandon in-flight requests
@@ -105,10 +116,14 @@ func New(cfg Config, h Handlers, log *slog.Logger) (*Server, error) {
 		parseQ:    make(chan *conn, cfg.ParseQueue),
 		routeQ:    make(chan *conn, cfg.RouteQueue),
 		fileQ:     make(chan *job, cfg.FileQueue),
+		waitQ:     make(chan *job, waitingRoomSize(cfg)),
 		writeQ:    make(chan *conn, cfg.WriteQueue),
 		shutdown:  make(chan struct{}),
 		done:      make(chan struct{}),
+		timing:    !cfg.DisableTiming || cfg.AccessLog != nil,
+		started:   time.Now(),
 	}
+	s.initPools()
 	if err := s.open(); err != nil {
 		s.closeFDs()
 		return nil, err
@@ -144,10 +159,16 @@ func (s *Server) Config() Config { return s.cfg }
 
 // Serve runs the stages until Shutdown has finished (it then returns nil)
 // or a stage fails for good (it then shuts down at once and returns that
-// error). Serve may be called once.
+// error). Serve may be called once; after Shutdown it returns
+// ErrServerClosed at once.
 func (s *Server) Serve() error {
 	if !s.served.CompareAndSwap(false, true) {
-		return errors.New("pipeline: Serve called twice")
+		select {
+		case <-s.shutdown:
+			return ErrServerClosed
+		default:
+			return errors.New("pipeline: Serve called twice")
+		}
 	}
 	defer close(s.done)
 	defer s.closeFDs()
@@ -156,11 +177,10 @@ func (s *Server) Serve() error {
 	// conc.WaitGroup re-panics a worker's panic in Wait: a panic that
 	// escapes a worker is a bug in the pipeline itself, and the process
 	// should die loudly (handler panics are caught per request).
-	var parse, route, file, write conc.WaitGroup
-	startWorkers(&write, s.cfg.WriteWorkers, func() { s.writeWorker() })
-	startWorkers(&file, s.cfg.FileWorkers, func() { s.fileWorker() })
-	startWorkers(&route, s.cfg.RouteWorkers, func() { s.routeWorker() })
-	startWorkers(&parse, s.cfg.ParseWorkers, func() { s.parseWorker() })
+	// The pools are resizable while they run (resize.go).
+	s.startPools()
+	var waitingRoom conc.WaitGroup
+	s.startWaitingRoom(&waitingRoom)
 
 	// Producers (accept and poll) can fail for good; errgroup cancels the
 	// rest of them through gctx and reports the first error.
@@ -196,14 +216,17 @@ func (s *Server) Serve() error {
 	}
 	s.wakePollers()
 	err := g.Wait()
+	s.stopResizing() // no worker starts after this
 	close(s.parseQ)
-	parse.Wait()
+	s.pools[stageParse].wg.Wait()
 	close(s.routeQ)
-	route.Wait()
+	s.pools[stageRoute].wg.Wait()
+	close(s.waitQ) // its senders, parse and route, have stopped
+	waitingRoom.Wait()
 	close(s.fileQ)
-	file.Wait()
+	s.pools[stageFile].wg.Wait()
 	close(s.writeQ)
-	write.Wait()
+	s.pools[stageWrite].wg.Wait()
 
 	// 4. Whatever is left was abandoned mid-request by a forced shutdown.
 	var left []*conn
@@ -212,12 +235,6 @@ func (s *Server) Serve() error {
 		s.closeConn(c)
 	}
 	return err
-}
-
-func startWorkers(wg *conc.WaitGroup, n int, work func()) {
-	for range n {
-		wg.Go(work)
-	}
 }
 
 // Shutdown stops the server gracefully: it stops accepting, closes idle
@@ -246,12 +263,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) beginShutdown() {
 	s.shutdownOnce.Do(func() {
+		s.stopResizing()
 		s.draining.Store(true)
 		close(s.shutdown)
 	})
 }
 
+// wakePollers wakes every poller. Shutdown may call it while Serve's
+// closeFDs runs, so both hold pollersMu.
 func (s *Server) wakePollers() {
+	s.pollersMu.Lock()
+	defer s.pollersMu.Unlock()
 	for _, p := range s.pollers {
 		p.wakeup()
 	}
@@ -266,8 +288,10 @@ func (s *Server) closeFDs() {
 		unix.Close(s.stopfd)
 		s.stopfd = -1
 	}
+	s.pollersMu.Lock()
 	for _, p := range s.pollers {
 		p.close()
 	}
 	s.pollers = nil
+	s.pollersMu.Unlock()
 }

@@ -74,6 +74,7 @@ func (s *Server) parseStream(c *conn, fl *flight, j *job) {
 	if j.stream == streamPending {
 		j.stream = streamRouting
 		fl.jobs = append(fl.jobs, j)
+		c.enq = s.now()
 		s.routeQ <- c
 		return
 	}
@@ -93,8 +94,8 @@ func (s *Server) parseStream(c *conn, fl *flight, j *job) {
 		return
 	}
 	j.task = taskBody
-	if !s.offerFile(j, nil) {
-		s.stats.file.shed.Add(1)
+	if !s.admit(j) {
+		s.stats.file.shedFor(reasonQueueFull)
 		s.abortStream(c, fl, j, 503)
 	}
 }

@@ -22,16 +22,25 @@ import (
 // Queue behaviour: the write queue is fed by the route and file stages and
 // the poller, which block while it is full. A connection is queued at most
 // once at a time.
-func (s *Server) writeWorker() {
+func (s *Server) writeWorker(id int) {
+	p, sh := &s.pools[stageWrite], s.stats.write.shard(id)
+	routes := &s.stats.routes[id%statShards]
 	for c := range s.writeQ {
-		s.stats.write.busy.Add(1)
-		s.write(c)
-		s.stats.write.busy.Add(-1)
-		s.stats.write.taken.Add(1)
+		if c != nil { // nil is a wake-up from Resize
+			t := s.took(sh, c.enq)
+			s.write(c, routes)
+			s.finished(sh, t)
+		}
+		if p.retire() {
+			return
+		}
 	}
+	p.live.Add(-1)
 }
 
-func (s *Server) write(c *conn) {
+// write writes what is ready of c's batch; routes is the worker's shard of
+// the per-route figures.
+func (s *Server) write(c *conn, routes *[nRoutes]routeShard) {
 	c.mu.Lock()
 	c.writeQueued = false
 	c.writing = true
@@ -45,13 +54,18 @@ func (s *Server) write(c *conn) {
 			finished, err := fl.out.writeTo(c.fd, &s.stats)
 			if err != nil {
 				c.dead.Store(true)
-				s.stats.write.shed.Add(1)
+				s.stats.write.shedFor(reasonClientGone)
 				continue
 			}
 			if !finished {
 				s.arm(c, stateArmedWrite, time.Now().Add(s.cfg.WriteTimeout))
 				return // still "writing": completions only mark jobs done
 			}
+		}
+		if gone {
+			fl.observed = fl.sent // not delivered: shed, not counted per route
+		} else if fl.observed < fl.sent {
+			s.written(fl, routes)
 		}
 		fl.out.reset()
 
@@ -61,9 +75,12 @@ func (s *Server) write(c *conn) {
 			end++
 		}
 		if start == end {
+			// Whether the batch is over is decided under the lock: once
+			// writing is false, another write worker may take c.
+			last := end == len(fl.jobs)
 			c.writing = false
 			c.mu.Unlock()
-			if end == len(fl.jobs) {
+			if last {
 				s.finishBatch(c, fl)
 			}
 			return
@@ -110,7 +127,7 @@ func (s *Server) finishBatch(c *conn, fl *flight) {
 	}
 	clear(fl.jobs)
 	fl.jobs = fl.jobs[:0]
-	fl.sent = 0
+	fl.sent, fl.observed = 0, 0
 	switch {
 	case c.dead.Load() || s.forced.Load():
 		s.closeConn(c)

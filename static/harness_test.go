@@ -3,6 +3,7 @@ package static_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,7 +57,7 @@ func start(t *testing.T, root string, cfg static.Config) string {
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
-		if err := <-served; err != nil {
+		if err := <-served; err != nil && !errors.Is(err, pipeline.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
 		sh.Close()

@@ -7,6 +7,10 @@
 // Run "pipehttp -h" for every flag. SIGINT or SIGTERM shuts down gracefully
 // within --shutdown-timeout; a second signal exits at once. SIGUSR1 logs a
 // snapshot of every stage.
+//
+// The admin listener (--admin-addr, default 127.0.0.1:9421) serves
+// /metrics, /debug/pipeline, /debug/pipeline.json and live resizing; see
+// package admin. --access-log writes one line per request.
 package main
 
 import (
@@ -24,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"pipehttp/admin"
 	"pipehttp/files"
 	"pipehttp/parser"
 	"pipehttp/pipeline"
@@ -52,6 +57,10 @@ type options struct {
 	filesDelay      time.Duration
 	shutdownTimeout time.Duration
 	statsInterval   time.Duration
+	adminAddr       string // "" turns the admin listener off
+	adminExplicit   bool   // --admin-addr was given: failing to bind it is fatal
+	accessLog       string // "" off, "-" stdout, else a file appended to
+	logFormat       string // "text" or "json"
 	cfg             pipeline.Config
 }
 
@@ -78,7 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.RouteQueue, "route-queue", 0, "route queue capacity (default --queue)")
 	fs.IntVar(&c.WriteQueue, "write-queue", 0, "write queue capacity (default --queue)")
 	fs.IntVar(&c.FileQueue, "file-queue", 0, "file queue capacity (default 8 × --file-workers)")
-	fs.DurationVar(&c.QueueWait, "queue-wait", 50*time.Millisecond, "longest wait for room in the file queue before 503 (negative: none)")
+	fs.DurationVar(&c.QueueWait, "queue-wait", 250*time.Millisecond, "longest wait for room in the file queue before 503 (negative: none)")
 	fs.IntVar(&c.MaxConns, "max-conns", 16384, "open connections; past it new ones get 503 and are closed")
 	fs.DurationVar(&c.HeaderTimeout, "header-timeout", 10*time.Second, "time from a request's first byte to the end of its head")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "longest pause between reads of a request body")
@@ -91,6 +100,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.filesDelay, "files-delay", 0, "slow-disk simulation: every file operation takes at least this long")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit; in-flight requests are abandoned after it")
 	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "log a snapshot of every stage this often (0: only on SIGUSR1)")
+	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9421", "admin listener for /metrics, /debug/pipeline and live resizing (empty: off)")
+	fs.StringVar(&o.accessLog, "access-log", "", "access log: one line per request to this file, or - for stdout (default off)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "format of the server log and the access log: text or json")
 	// Flags may come before and after the positional arguments, as in
 	// "pipehttp site --port 8000".
 	var positional []string
@@ -104,6 +116,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "admin-addr" {
+			o.adminExplicit = true
+		}
+	})
 	if err := o.takePositional(positional); err != nil {
 		return o, err
 	}
@@ -115,6 +132,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.filesDelay < 0 {
 		return o, fmt.Errorf("--files-delay must not be negative")
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return o, fmt.Errorf("--log-format must be text or json, got %q", o.logFormat)
 	}
 	for _, q := range []*int{&c.ParseQueue, &c.RouteQueue, &c.WriteQueue} {
 		if *q == 0 {
@@ -151,7 +171,15 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := slog.New(logHandler(o.logFormat, stderr))
+	if o.accessLog != "" {
+		w, closeLog, err := openAccessLog(o.accessLog)
+		if err != nil {
+			return err
+		}
+		defer closeLog()
+		o.cfg.AccessLog = slog.New(logHandler(o.logFormat, w))
+	}
 	// Catch signals before anything can announce that we are up.
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
@@ -181,9 +209,39 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var adminSrv *pipeline.Server
+	if o.adminAddr != "" {
+		adminSrv, err = admin.NewServer(o.adminAddr, admin.New(srv, log), log)
+		switch {
+		case err != nil && o.adminExplicit:
+			srv.Shutdown(context.Background()) // not serving yet: closes the listener
+			return fmt.Errorf("admin listener: %w", err)
+		case err != nil:
+			// The default address is taken (another pipehttp, say): serve
+			// without the admin listener rather than not at all.
+			log.Warn("admin listener off: default address unavailable; set --admin-addr", "addr", o.adminAddr, "err", err)
+			adminSrv = nil
+		}
+	}
 	banner(log, srv, o)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
+	if adminSrv != nil {
+		log.Info("admin listening", "addr", adminSrv.Addr().String(),
+			"metrics", "/metrics", "dashboard", "/debug/pipeline", "json", "/debug/pipeline.json")
+		adminServed := make(chan error, 1)
+		go func() { adminServed <- adminSrv.Serve() }()
+		// The admin listener outlives the main server's drain, so a
+		// shutdown can be watched; it stops last.
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			adminSrv.Shutdown(ctx)
+			if err := <-adminServed; err != nil {
+				log.Error("admin listener failed", "err", err)
+			}
+		}()
+	}
 
 	var tick <-chan time.Time
 	if o.statsInterval > 0 {
@@ -206,6 +264,27 @@ func run(args []string, stderr io.Writer) error {
 			return shutdown(log, srv, o.shutdownTimeout, signals, served)
 		}
 	}
+}
+
+// logHandler is a slog handler writing format ("text" or "json") to w.
+func logHandler(format string, w io.Writer) slog.Handler {
+	if format == "json" {
+		return slog.NewJSONHandler(w, nil)
+	}
+	return slog.NewTextHandler(w, nil)
+}
+
+// openAccessLog opens the access log: "-" is stdout, anything else a file
+// opened for appending (created 0644).
+func openAccessLog(path string) (io.Writer, func(), error) {
+	if path == "-" {
+		return os.Stdout, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("access log: %w", err)
+	}
+	return f, func() { f.Close() }, nil
 }
 
 // receiver adapts files.Handler.Receive to pipeline.Handlers.Receive
@@ -266,7 +345,8 @@ func banner(log *slog.Logger, srv *pipeline.Server, o options) {
 		"timeouts", fmt.Sprintf("header=%v body=%v idle=%v write=%v", c.HeaderTimeout, c.BodyTimeout, c.IdleTimeout, c.WriteTimeout),
 		"limits", fmt.Sprintf("request_line=%d header_bytes=%d headers=%d body=%d",
 			c.Limits.MaxRequestLine, c.Limits.MaxHeaderBytes, c.Limits.MaxHeaders, c.Limits.MaxBody),
-		"files_delay", o.filesDelay, "shutdown_timeout", o.shutdownTimeout)
+		"files_delay", o.filesDelay, "shutdown_timeout", o.shutdownTimeout,
+		"admin_addr", o.adminAddr, "access_log", o.accessLog)
 }
 
 func logStats(log *slog.Logger, st pipeline.Stats) {

@@ -66,7 +66,9 @@ var listening = regexp.MustCompile(`msg="pipehttp listening" addr=(\S+)`)
 // banner.
 func startBinary(t *testing.T, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--host", "127.0.0.1", "--port", "0"}, args...)...)
+	// No admin listener unless a test asks for one: its default port is
+	// fixed, and tests run binaries side by side.
+	cmd := exec.Command(binary, append([]string{"--host", "127.0.0.1", "--port", "0", "--admin-addr", ""}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -269,4 +271,46 @@ func TestUploadThroughBinary(t *testing.T) {
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.waitExit(t, 5*time.Second)
+}
+
+var adminListening = regexp.MustCompile(`msg="admin listening" addr=(\S+)`)
+
+// The admin listener serves /metrics next to the main port, and the access
+// log gets one line per request.
+func TestAdminListenerAndAccessLog(t *testing.T) {
+	accessLog := filepath.Join(t.TempDir(), "access.log")
+	p := startBinary(t, "--admin-addr", "127.0.0.1:0", "--access-log", accessLog)
+	var admin string
+	for deadline := time.Now().Add(5 * time.Second); admin == ""; time.Sleep(10 * time.Millisecond) {
+		if m := adminListening.FindStringSubmatch(p.log.String()); m != nil {
+			admin = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no admin listening line; log:\n%s", p.log)
+		}
+	}
+	resp, err := http.Get("http://" + p.addr + "/echo/logged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`pipehttp_route_responses_total{code="2xx",route="/echo"} 1`)) {
+		t.Errorf("/metrics: %d\n%s", resp.StatusCode, body)
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := p.waitExit(t, 5*time.Second); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	logged, err := os.ReadFile(accessLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(logged, []byte(`msg=request method=GET target=/echo/logged status=200 bytes=`)) {
+		t.Errorf("access log:\n%s", logged)
+	}
 }

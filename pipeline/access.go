@@ -1,0 +1,80 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"pipehttp/response"
+)
+
+// written records the responses fl.jobs[fl.observed:fl.sent], which have
+// just left in full: the per-route figures (in routes, the write worker's
+// shard) and, if Config.AccessLog is set, one access-log record each. It
+// runs on the write worker that owns the connection.
+func (s *Server) written(fl *flight, routes *[nRoutes]routeShard) {
+	now := s.now()
+	for _, j := range fl.jobs[fl.observed:fl.sent] {
+		r := &routes[j.route]
+		class := min(max(j.resp.Status/100-1, 0), 4)
+		r.classes[class].Add(1)
+		var n int64
+		if !j.resp.HeadOnly && response.HasBody(j.resp.Status) {
+			n = j.resp.ContentLength()
+		}
+		r.bytes.Add(uint64(n))
+		if s.timing && j.t.start != 0 {
+			r.latency.observe(now - j.t.start)
+		}
+		if s.cfg.AccessLog != nil {
+			s.logAccess(j, n, now)
+		}
+	}
+	fl.observed = fl.sent
+}
+
+// logAccess writes j's access-log record. The stage timings are:
+//
+//	parse       first byte read → request complete (head and body)
+//	route_wait  request complete → a route worker took its batch
+//	route       in the route stage (for a file request: until it was put
+//	            on the file queue)
+//	file_wait   on the file queue (file requests only)
+//	file        on a file worker (file requests only)
+//	write_wait  response complete → response written
+//
+// dur is first byte read → response written. Timings a request skipped
+// (a malformed one is never routed) are left out.
+func (s *Server) logAccess(j *job, bytes int64, now int64) {
+	ctx := context.Background()
+	log := s.cfg.AccessLog
+	if !log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	t := j.t
+	attrs := make([]slog.Attr, 0, 12)
+	attrs = append(attrs,
+		slog.String("method", string(j.req.Method)),
+		slog.String("target", string(j.req.Target)),
+		slog.Int("status", j.resp.Status),
+		slog.Int64("bytes", bytes),
+		slog.Duration("dur", span(t.start, now)))
+	add := func(key string, from, to int64) {
+		if from != 0 && to != 0 {
+			attrs = append(attrs, slog.Duration(key, span(from, to)))
+		}
+	}
+	add("parse", t.start, t.parsed)
+	add("route_wait", t.parsed, t.routed)
+	if t.file != 0 {
+		add("route", t.routed, j.enq)
+		add("file_wait", j.enq, t.file)
+		add("file", t.file, t.done)
+	} else {
+		add("route", t.routed, t.done)
+	}
+	add("write_wait", t.done, now)
+	log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+}
+
+func span(from, to int64) time.Duration { return time.Duration(max(to-from, 0)) }
