@@ -40,24 +40,24 @@ func TestClassicRoutes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := roundTrip(t, ts.addr, tt.raw)
-			if r.status != tt.status || r.reason != tt.reason {
-				t.Fatalf("status %d %s, want %d %s", r.status, r.reason, tt.status, tt.reason)
+			if r.Status != tt.status || r.Reason != tt.reason {
+				t.Fatalf("status %d %s, want %d %s", r.Status, r.Reason, tt.status, tt.reason)
 			}
-			if got := r.get(t, "Content-Type"); got != tt.contentType {
+			if got := r.Get(t, "Content-Type"); got != tt.contentType {
 				t.Errorf("Content-Type %q, want %q", got, tt.contentType)
 			}
-			if got, want := r.get(t, "Content-Length"), strconv.Itoa(len(tt.body)); got != want {
+			if got, want := r.Get(t, "Content-Length"), strconv.Itoa(len(tt.body)); got != want {
 				t.Errorf("Content-Length %q, want %q", got, want)
 			}
-			if r.has("Content-Encoding") {
-				t.Errorf("unexpected Content-Encoding %q", r.get(t, "Content-Encoding"))
+			if r.Has("Content-Encoding") {
+				t.Errorf("unexpected Content-Encoding %q", r.Get(t, "Content-Encoding"))
 			}
-			if string(r.body) != tt.body {
-				t.Errorf("body %q, want %q", r.body, tt.body)
+			if string(r.Body) != tt.body {
+				t.Errorf("body %q, want %q", r.Body, tt.body)
 			}
 			// RFC 9110 §6.6.1: an origin server with a clock sends Date.
-			if d, err := http.ParseTime(r.get(t, "Date")); err != nil || time.Since(d) > time.Minute {
-				t.Errorf("Date %q: %v", r.get(t, "Date"), err)
+			if d, err := http.ParseTime(r.Get(t, "Date")); err != nil || time.Since(d) > time.Minute {
+				t.Errorf("Date %q: %v", r.Get(t, "Date"), err)
 			}
 		})
 	}
@@ -83,25 +83,25 @@ func TestGzip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := roundTrip(t, ts.addr, "GET /echo/hello-gzip HTTP/1.1\r\nHost: x\r\nAccept-Encoding: "+tt.acceptEncoding+"\r\n\r\n")
-			if r.status != 200 {
-				t.Fatalf("status %d", r.status)
+			if r.Status != 200 {
+				t.Fatalf("status %d", r.Status)
 			}
-			if r.get(t, "Content-Length") != strconv.Itoa(len(r.body)) {
-				t.Errorf("Content-Length %s for %d body bytes", r.get(t, "Content-Length"), len(r.body))
+			if r.Get(t, "Content-Length") != strconv.Itoa(len(r.Body)) {
+				t.Errorf("Content-Length %s for %d body bytes", r.Get(t, "Content-Length"), len(r.Body))
 			}
 			if !tt.gzip {
-				if r.has("Content-Encoding") {
-					t.Fatalf("Content-Encoding %q, want none", r.get(t, "Content-Encoding"))
+				if r.Has("Content-Encoding") {
+					t.Fatalf("Content-Encoding %q, want none", r.Get(t, "Content-Encoding"))
 				}
-				if string(r.body) != "hello-gzip" {
-					t.Fatalf("body %q", r.body)
+				if string(r.Body) != "hello-gzip" {
+					t.Fatalf("body %q", r.Body)
 				}
 				return
 			}
-			if r.get(t, "Content-Encoding") != "gzip" || r.get(t, "Vary") != "Accept-Encoding" {
-				t.Fatalf("Content-Encoding %q Vary %q", r.get(t, "Content-Encoding"), r.get(t, "Vary"))
+			if r.Get(t, "Content-Encoding") != "gzip" || r.Get(t, "Vary") != "Accept-Encoding" {
+				t.Fatalf("Content-Encoding %q Vary %q", r.Get(t, "Content-Encoding"), r.Get(t, "Vary"))
 			}
-			zr, err := gzip.NewReader(bytes.NewReader(r.body))
+			zr, err := gzip.NewReader(bytes.NewReader(r.Body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,8 +125,8 @@ func TestFileUploadAndDownload(t *testing.T) {
 			c.send("POST /files/" + name + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n")
 			c.send(string(body))
 			r := c.read(false)
-			if r.status != 201 || r.reason != "Created" {
-				t.Fatalf("status %d %s", r.status, r.reason)
+			if r.Status != 201 || r.Reason != "Created" {
+				t.Fatalf("status %d %s", r.Status, r.Reason)
 			}
 			onDisk, err := os.ReadFile(filepath.Join(ts.dir, name))
 			if err != nil || !bytes.Equal(onDisk, body) {
@@ -134,8 +134,8 @@ func TestFileUploadAndDownload(t *testing.T) {
 			}
 			c.send(get("/files/" + name))
 			r = c.read(false)
-			if r.status != 200 || !bytes.Equal(r.body, body) {
-				t.Fatalf("GET back: status %d, %d bytes", r.status, len(r.body))
+			if r.Status != 200 || !bytes.Equal(r.Body, body) {
+				t.Fatalf("GET back: status %d, %d bytes", r.Status, len(r.Body))
 			}
 		})
 	}
@@ -147,8 +147,8 @@ func TestChunkedUpload(t *testing.T) {
 	c := dial(t, ts.addr)
 	c.send("POST /files/chunked.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
 		"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: yes\r\n\r\n")
-	if r := c.read(false); r.status != 201 {
-		t.Fatalf("status %d", r.status)
+	if r := c.read(false); r.Status != 201 {
+		t.Fatalf("status %d", r.Status)
 	}
 	if got, _ := os.ReadFile(filepath.Join(ts.dir, "chunked.txt")); string(got) != "hello world" {
 		t.Fatalf("file holds %q", got)
@@ -161,12 +161,12 @@ func TestExpectContinue(t *testing.T) {
 	ts := start(t, options{})
 	c := dial(t, ts.addr)
 	c.send("POST /files/expect.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
-	if r := c.read(false); r.status != 100 {
-		t.Fatalf("interim status %d, want 100", r.status)
+	if r := c.read(false); r.Status != 100 {
+		t.Fatalf("interim status %d, want 100", r.Status)
 	}
 	c.send("data")
-	if r := c.read(false); r.status != 201 {
-		t.Fatalf("status %d, want 201", r.status)
+	if r := c.read(false); r.Status != 201 {
+		t.Fatalf("status %d, want 201", r.Status)
 	}
 }
 
@@ -181,10 +181,10 @@ func TestLargeFileToSlowReader(t *testing.T) {
 	c.send(get("/files/big.bin") + get("/echo/after"))
 	time.Sleep(200 * time.Millisecond) // let the socket buffers fill: the server must wait, not spin or drop
 	r := c.read(false)
-	if r.status != 200 || !bytes.Equal(r.body, body) {
-		t.Fatalf("status %d, %d bytes (want %d), equal=%v", r.status, len(r.body), len(body), bytes.Equal(r.body, body))
+	if r.Status != 200 || !bytes.Equal(r.Body, body) {
+		t.Fatalf("status %d, %d bytes (want %d), equal=%v", r.Status, len(r.Body), len(body), bytes.Equal(r.Body, body))
 	}
-	if r := c.read(false); string(r.body) != "after" {
-		t.Fatalf("next response %q", r.body)
+	if r := c.read(false); string(r.Body) != "after" {
+		t.Fatalf("next response %q", r.Body)
 	}
 }

@@ -76,20 +76,20 @@ func TestConformance(t *testing.T) {
 			c := dial(t, ts.addr)
 			c.send(tt.raw)
 			r := c.read(false)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d", r.status, tt.status)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d", r.Status, tt.status)
 			}
-			if tt.body != "" && string(r.body) != tt.body {
-				t.Errorf("body %q, want %q", r.body, tt.body)
+			if tt.body != "" && string(r.Body) != tt.body {
+				t.Errorf("body %q, want %q", r.Body, tt.body)
 			}
-			if strings.Contains(string(r.body), "secret") {
+			if strings.Contains(string(r.Body), "secret") {
 				t.Fatal("served a file from outside the directory")
 			}
-			if got := r.get(t, "Allow"); got != tt.allow {
+			if got := r.Get(t, "Allow"); got != tt.allow {
 				t.Errorf("Allow %q, want %q", got, tt.allow)
 			}
 			if tt.close {
-				if r.get(t, "Connection") != "close" {
+				if r.Get(t, "Connection") != "close" {
 					t.Errorf("no Connection: close")
 				}
 				c.expectClosed()
@@ -112,9 +112,9 @@ func TestHeadHasNoBody(t *testing.T) {
 		head := c.read(true)
 		c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\n\r\n")
 		full := c.read(false)
-		if head.status != 200 || head.get(t, "Content-Length") != full.get(t, "Content-Length") ||
-			head.get(t, "Content-Type") != full.get(t, "Content-Type") {
-			t.Errorf("%s: HEAD %d %v, GET %d %v", path, head.status, head.fields, full.status, full.fields)
+		if head.Status != 200 || head.Get(t, "Content-Length") != full.Get(t, "Content-Length") ||
+			head.Get(t, "Content-Type") != full.Get(t, "Content-Type") {
+			t.Errorf("%s: HEAD %d %v, GET %d %v", path, head.Status, head.Fields, full.Status, full.Fields)
 		}
 	}
 }
@@ -134,11 +134,11 @@ func TestEverySplitPoint(t *testing.T) {
 			time.Sleep(time.Millisecond) // a separate segment, most of the time
 			c.send(req[i:])
 			r := c.read(false)
-			if r.status != 200 && r.status != 201 {
-				t.Fatalf("split at %d: status %d", i, r.status)
+			if r.Status != 200 && r.Status != 201 {
+				t.Fatalf("split at %d: status %d", i, r.Status)
 			}
-			if strings.HasPrefix(req, "GET") && string(r.body) != "split" {
-				t.Fatalf("split at %d: body %q", i, r.body)
+			if strings.HasPrefix(req, "GET") && string(r.Body) != "split" {
+				t.Fatalf("split at %d: body %q", i, r.Body)
 			}
 		}
 		if strings.HasPrefix(req, "POST") {
@@ -161,8 +161,8 @@ func TestBodyTimeout(t *testing.T) {
 		c.send(head)
 		began := time.Now()
 		r := c.read(false)
-		if r.status != 408 {
-			t.Fatalf("stalled body answered %d", r.status)
+		if r.Status != 408 {
+			t.Fatalf("stalled body answered %d", r.Status)
 		}
 		c.expectClosed()
 		if d := time.Since(began); d > 2*time.Second {

@@ -34,10 +34,10 @@ func TestPersistence(t *testing.T) {
 			for range 2 { // the second round only runs on a kept-open connection
 				c.send(tt.request)
 				r := c.read(false)
-				if r.status != 200 || string(r.body) != "a" {
-					t.Fatalf("status %d body %q", r.status, r.body)
+				if r.Status != 200 || string(r.Body) != "a" {
+					t.Fatalf("status %d body %q", r.Status, r.Body)
 				}
-				if got := r.get(t, "Connection"); got != tt.connection {
+				if got := r.Get(t, "Connection"); got != tt.connection {
 					t.Fatalf("Connection %q, want %q", got, tt.connection)
 				}
 				if tt.closes {
@@ -64,8 +64,8 @@ func TestPipeliningKeepsOrder(t *testing.T) {
 	}{{200, "first"}, {200, "slow"}, {200, "third"}, {200, ""}, {404, ""}, {200, "last"}}
 	for i, w := range want {
 		r := c.read(false)
-		if r.status != w.status || string(r.body) != w.body {
-			t.Fatalf("response %d: %d %q, want %d %q", i, r.status, r.body, w.status, w.body)
+		if r.Status != w.status || string(r.Body) != w.body {
+			t.Fatalf("response %d: %d %q, want %d %q", i, r.Status, r.Body, w.status, w.body)
 		}
 	}
 }
@@ -86,8 +86,8 @@ func TestDeepPipeline(t *testing.T) {
 	}()
 	for i := range n {
 		r := c.read(false)
-		if want := fmt.Sprint(i); string(r.body) != want {
-			t.Fatalf("response %d: %q", i, r.body)
+		if want := fmt.Sprint(i); string(r.Body) != want {
+			t.Fatalf("response %d: %q", i, r.Body)
 		}
 	}
 	if err := <-sent; err != nil {
@@ -127,8 +127,8 @@ func TestConcurrentClients(t *testing.T) {
 					errs <- err
 					return
 				}
-				if r.status != 200 || (k%5 != 0 && string(r.body) != path[len("/echo/"):]) || (k%5 == 0 && len(r.body) != 10_000) {
-					errs <- fmt.Errorf("client %d request %d: %d %q", i, k, r.status, r.body)
+				if r.Status != 200 || (k%5 != 0 && string(r.Body) != path[len("/echo/"):]) || (k%5 == 0 && len(r.Body) != 10_000) {
+					errs <- fmt.Errorf("client %d request %d: %d %q", i, k, r.Status, r.Body)
 					return
 				}
 			}
@@ -161,7 +161,7 @@ func TestIdleConnectionsHoldNoWorker(t *testing.T) {
 		}
 		defer c.Close()
 		c.Write([]byte(get("/echo/x")))
-		if r, err := readResponse(c.r, false); err != nil || r.status != 200 {
+		if r, err := readResponse(c.r, false); err != nil || r.Status != 200 {
 			t.Fatalf("conn %d: %v", i, err)
 		}
 		conns = append(conns, c)
@@ -175,8 +175,8 @@ func TestIdleConnectionsHoldNoWorker(t *testing.T) {
 
 	began := time.Now()
 	r := roundTrip(t, ts.addr, get("/echo/new"))
-	if r.status != 200 || string(r.body) != "new" {
-		t.Fatalf("new client: %d %q", r.status, r.body)
+	if r.Status != 200 || string(r.Body) != "new" {
+		t.Fatalf("new client: %d %q", r.Status, r.Body)
 	}
 	// Generous: a worker pinned by an idle connection would never answer.
 	if d := time.Since(began); d > 2*time.Second {
@@ -185,7 +185,7 @@ func TestIdleConnectionsHoldNoWorker(t *testing.T) {
 	// And the idle ones are still usable.
 	for _, i := range []int{0, idle / 2, idle - 1} {
 		conns[i].Write([]byte(get("/echo/again")))
-		if r, err := readResponse(conns[i].r, false); err != nil || string(r.body) != "again" {
+		if r, err := readResponse(conns[i].r, false); err != nil || string(r.Body) != "again" {
 			t.Fatalf("idle conn %d: %v", i, err)
 		}
 	}
@@ -221,8 +221,8 @@ func TestSlowDiskDoesNotSlowEcho(t *testing.T) {
 	for i := range 20 {
 		began := time.Now()
 		c.send(get(fmt.Sprintf("/echo/%d", i)))
-		if r := c.read(false); r.status != 200 {
-			t.Fatalf("echo: %d", r.status)
+		if r := c.read(false); r.Status != 200 {
+			t.Fatalf("echo: %d", r.Status)
 		}
 		worst = max(worst, time.Since(began))
 	}
@@ -259,11 +259,11 @@ func TestFullFileQueueSheds(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if r.status == 503 && r.get(t, "Retry-After") == "" {
+			if r.Status == 503 && r.Get(t, "Retry-After") == "" {
 				t.Error("503 without Retry-After")
 			}
 			mu.Lock()
-			statuses[r.status]++
+			statuses[r.Status]++
 			mu.Unlock()
 		})
 	}
@@ -288,8 +288,8 @@ func TestMaxConnsAnswers503(t *testing.T) {
 	c := dial(t, ts.addr)
 	c.send(get("/echo/c"))
 	r := c.read(false)
-	if r.status != 503 || r.get(t, "Connection") != "close" || r.get(t, "Retry-After") == "" {
-		t.Fatalf("third connection: %d, Connection %q, Retry-After %q", r.status, r.get(t, "Connection"), r.get(t, "Retry-After"))
+	if r.Status != 503 || r.Get(t, "Connection") != "close" || r.Get(t, "Retry-After") == "" {
+		t.Fatalf("third connection: %d, Connection %q, Retry-After %q", r.Status, r.Get(t, "Connection"), r.Get(t, "Retry-After"))
 	}
 	c.expectClosed()
 	// Closing one admitted connection makes room again.
@@ -298,7 +298,7 @@ func TestMaxConnsAnswers503(t *testing.T) {
 	for time.Now().Before(deadline) {
 		d := dial(t, ts.addr)
 		d.send(get("/echo/d"))
-		if r := d.read(false); r.status == 200 {
+		if r := d.read(false); r.Status == 200 {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -328,8 +328,8 @@ func TestProtocolErrorsClose(t *testing.T) {
 			c := dial(t, ts.addr)
 			c.send(tt.raw)
 			r := c.read(false)
-			if r.status != tt.status || r.get(t, "Connection") != "close" {
-				t.Fatalf("status %d Connection %q, want %d close", r.status, r.get(t, "Connection"), tt.status)
+			if r.Status != tt.status || r.Get(t, "Connection") != "close" {
+				t.Fatalf("status %d Connection %q, want %d close", r.Status, r.Get(t, "Connection"), tt.status)
 			}
 			c.expectClosed()
 		})
@@ -356,8 +356,8 @@ func TestHeaderTimeoutCountsFromFirstByte(t *testing.T) {
 		}
 	}
 	r, err := readResponse(c.r, false)
-	if err == nil && r.status != 408 {
-		t.Fatalf("trickled request answered %d", r.status)
+	if err == nil && r.Status != 408 {
+		t.Fatalf("trickled request answered %d", r.Status)
 	}
 	if d := time.Since(began); d > 2*time.Second {
 		t.Fatalf("connection lived %v with a 400ms header timeout", d)
@@ -390,8 +390,8 @@ func TestResetMidRequest(t *testing.T) {
 		c.Close()
 	}
 	r := roundTrip(t, ts.addr, get("/echo/still-here"))
-	if r.status != 200 || string(r.body) != "still-here" {
-		t.Fatalf("%d %q", r.status, r.body)
+	if r.Status != 200 || string(r.Body) != "still-here" {
+		t.Fatalf("%d %q", r.Status, r.Body)
 	}
 	entries, _ := os.ReadDir(ts.dir)
 	if len(entries) != 0 {
@@ -431,8 +431,8 @@ func TestOverflowingFileQueueDoesNotBlockRoute(t *testing.T) {
 	for i := range 20 {
 		began := time.Now()
 		c.send(get(fmt.Sprintf("/echo/%d", i)))
-		if r := c.read(false); r.status != 200 {
-			t.Fatalf("echo: %d", r.status)
+		if r := c.read(false); r.Status != 200 {
+			t.Fatalf("echo: %d", r.Status)
 		}
 		worst = max(worst, time.Since(began))
 		time.Sleep(10 * time.Millisecond)

@@ -120,8 +120,8 @@ func TestLargeUploadStreamsWithFlatMemory(t *testing.T) {
 	}
 	r := c.read(false)
 	close(stop)
-	if r.status != 201 {
-		t.Fatalf("status %d", r.status)
+	if r.Status != 201 {
+		t.Fatalf("status %d", r.Status)
 	}
 	if got, want := fileSum(t, filepath.Join(ts.dir, "big.bin")), patternSum(7, size); got != want {
 		t.Fatal("uploaded file differs from what was sent")
@@ -174,7 +174,7 @@ func TestConcurrentUploadsLeaveOneWholeBody(t *testing.T) {
 			defer c.Close()
 			c.Write([]byte("POST /files/same.bin HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n"))
 			io.CopyN(c, &pattern{seed: byte(i)}, size)
-			if r, err := readResponse(c.r, false); err != nil || r.status != 201 {
+			if r, err := readResponse(c.r, false); err != nil || r.Status != 201 {
 				t.Errorf("upload %d: %v %v", i, r, err)
 			}
 		})
@@ -212,8 +212,8 @@ func TestExpectContinueRefusedAtOnce(t *testing.T) {
 			c := dial(t, ts.addr)
 			c.send(tt.raw)
 			r := c.read(false)
-			if r.status != tt.status || r.get(t, "Connection") != "close" {
-				t.Fatalf("got %d Connection %q, want %d and close", r.status, r.get(t, "Connection"), tt.status)
+			if r.Status != tt.status || r.Get(t, "Connection") != "close" {
+				t.Fatalf("got %d Connection %q, want %d and close", r.Status, r.Get(t, "Connection"), tt.status)
 			}
 		})
 	}
@@ -246,8 +246,8 @@ func TestSlowUploaderDoesNotHoldTheFilePool(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	began := time.Now()
 	r := roundTrip(t, ts.addr, get("/files/f.txt"))
-	if r.status != 200 || string(r.body) != "file" {
-		t.Fatalf("%d %q", r.status, r.body)
+	if r.Status != 200 || string(r.Body) != "file" {
+		t.Fatalf("%d %q", r.Status, r.Body)
 	}
 	if d := time.Since(began); d > time.Second {
 		t.Fatalf("download waited %v behind a slow upload", d)
@@ -263,8 +263,8 @@ func TestPipelinedAfterStreamedBody(t *testing.T) {
 		status int
 		body   string
 	}{{201, ""}, {200, "abc"}, {200, "z"}} {
-		if r := c.read(false); r.status != want.status || string(r.body) != want.body {
-			t.Fatalf("response %d: %d %q", i, r.status, r.body)
+		if r := c.read(false); r.Status != want.status || string(r.Body) != want.body {
+			t.Fatalf("response %d: %d %q", i, r.Status, r.Body)
 		}
 	}
 }
@@ -306,8 +306,8 @@ func TestLargeDownloadFlatMemory(t *testing.T) {
 	c.conn.SetDeadline(time.Now().Add(60 * time.Second))
 	c.send(get("/files/sparse.bin"))
 	head := c.read(true) // the body follows; count it without keeping it
-	if head.status != 200 || head.get(t, "Content-Length") != strconv.Itoa(size) {
-		t.Fatalf("%d, Content-Length %s", head.status, head.get(t, "Content-Length"))
+	if head.Status != 200 || head.Get(t, "Content-Length") != strconv.Itoa(size) {
+		t.Fatalf("%d, Content-Length %s", head.Status, head.Get(t, "Content-Length"))
 	}
 	n, err := io.CopyN(io.Discard, c.r, size)
 	close(stop)
@@ -336,8 +336,8 @@ func TestHandlerPanicIs500(t *testing.T) {
 	c := dial(t, ts.addr)
 	c.send(get("/echo/before") + get("/panic") + get("/echo/after"))
 	for i, want := range []int{200, 500, 200} {
-		if r := c.read(false); r.status != want {
-			t.Fatalf("response %d: %d, want %d", i, r.status, want)
+		if r := c.read(false); r.Status != want {
+			t.Fatalf("response %d: %d, want %d", i, r.Status, want)
 		}
 	}
 	if ts.srv.Stats().Panics != 1 {
@@ -365,8 +365,8 @@ func TestShutdownDrains(t *testing.T) {
 	}()
 	idle.expectClosed()
 	r := busy.read(false)
-	if r.status != 200 || string(r.body) != "slow" || r.get(t, "Connection") != "close" {
-		t.Fatalf("in-flight request: %d %q Connection %q", r.status, r.body, r.get(t, "Connection"))
+	if r.Status != 200 || string(r.Body) != "slow" || r.Get(t, "Connection") != "close" {
+		t.Fatalf("in-flight request: %d %q Connection %q", r.Status, r.Body, r.Get(t, "Connection"))
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Shutdown: %v", err)
@@ -416,7 +416,7 @@ func TestThousandClientsTwentyRequests(t *testing.T) {
 				want := fmt.Sprintf("%d-%d", i, k)
 				c.Write([]byte(get("/echo/" + want)))
 				r, err := readResponse(c.r, false)
-				if err != nil || r.status != 200 || !bytes.Equal(r.body, []byte(want)) {
+				if err != nil || r.Status != 200 || !bytes.Equal(r.Body, []byte(want)) {
 					failures.Add(1)
 					return
 				}
@@ -470,8 +470,8 @@ func TestRandomGarbage(t *testing.T) {
 	}
 	wg.Wait()
 	r := roundTrip(t, ts.addr, get("/echo/alive"))
-	if r.status != 200 || string(r.body) != "alive" {
-		t.Fatalf("%d %q", r.status, r.body)
+	if r.Status != 200 || string(r.Body) != "alive" {
+		t.Fatalf("%d %q", r.Status, r.Body)
 	}
 	if st := ts.srv.Stats(); st.Panics != 0 {
 		t.Fatalf("%d handler panics", st.Panics)

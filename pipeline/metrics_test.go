@@ -48,16 +48,16 @@ func TestStatsPerStageAndRoute(t *testing.T) {
 	c := dial(t, ts.addr)
 	for i := range 10 {
 		c.send(get(fmt.Sprintf("/echo/%d", i)))
-		if r := c.read(false); r.status != 200 {
-			t.Fatalf("echo: %d", r.status)
+		if r := c.read(false); r.Status != 200 {
+			t.Fatalf("echo: %d", r.Status)
 		}
 	}
 	c.send(get("/files/missing"))
-	if r := c.read(false); r.status != 404 {
-		t.Fatalf("missing file: %d", r.status)
+	if r := c.read(false); r.Status != 404 {
+		t.Fatalf("missing file: %d", r.Status)
 	}
-	if r := roundTrip(t, ts.addr, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"); r.status != 400 {
-		t.Fatalf("bad request: %d", r.status)
+	if r := roundTrip(t, ts.addr, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"); r.Status != 400 {
+		t.Fatalf("bad request: %d", r.Status)
 	}
 
 	var st pipeline.Stats

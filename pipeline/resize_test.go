@@ -57,8 +57,8 @@ func TestResizeFilePool(t *testing.T) {
 	if took := time.Since(began); took < 3*delay-delay/2 {
 		t.Errorf("3 file requests on 1 worker took only %v: pool not shrunk", took)
 	}
-	if r := roundTrip(t, ts.addr, get("/echo/still")); r.status != 200 || string(r.body) != "still" {
-		t.Fatalf("echo after resizing: %d %q", r.status, r.body)
+	if r := roundTrip(t, ts.addr, get("/echo/still")); r.Status != 200 || string(r.Body) != "still" {
+		t.Fatalf("echo after resizing: %d %q", r.Status, r.Body)
 	}
 }
 
@@ -75,7 +75,7 @@ func fetchFiles(t *testing.T, addr string, n int) {
 			}
 			defer c.Close()
 			c.Write([]byte(get("/files/f.txt")))
-			if r, err := readResponse(c.r, false); err != nil || r.status != 200 {
+			if r, err := readResponse(c.r, false); err != nil || r.Status != 200 {
 				t.Errorf("file: %v %v", r, err)
 			}
 		})
@@ -116,7 +116,7 @@ func TestResizeUnderLoad(t *testing.T) {
 				want := fmt.Sprintf("w%di%d", w, i)
 				c.Write([]byte(get("/echo/" + want)))
 				r, err := readResponse(c.r, false)
-				if err != nil || r.status != 200 || string(r.body) != want {
+				if err != nil || r.Status != 200 || string(r.Body) != want {
 					t.Errorf("echo %s: %v %v", want, r, err)
 					return
 				}

@@ -12,7 +12,7 @@ func TestConditional(t *testing.T) {
 	s := newSite(t)
 	c := dial(t, start(t, s.root, static.Config{}))
 	first := c.request("GET", "/hello.txt")
-	etag, lastMod := first.get(t, "ETag"), first.get(t, "Last-Modified")
+	etag, lastMod := first.Get(t, "ETag"), first.Get(t, "Last-Modified")
 	if len(etag) < 3 || etag[0] != '"' || etag[len(etag)-1] != '"' {
 		t.Fatalf("ETag %q is not a strong entity-tag", etag)
 	}
@@ -56,21 +56,21 @@ func TestConditional(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.request("GET", "/hello.txt", tc.header...)
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d", r.status, tc.status)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
 			switch tc.status {
 			case 304: // §15.4.5: no body, the validators, no Content-Length (the reader checks)
-				if len(r.body) != 0 || r.get(t, "ETag") != etag || r.get(t, "Last-Modified") != lastMod {
-					t.Errorf("304: body %q ETag %q Last-Modified %q", r.body, r.get(t, "ETag"), r.get(t, "Last-Modified"))
+				if len(r.Body) != 0 || r.Get(t, "ETag") != etag || r.Get(t, "Last-Modified") != lastMod {
+					t.Errorf("304: body %q ETag %q Last-Modified %q", r.Body, r.Get(t, "ETag"), r.Get(t, "Last-Modified"))
 				}
 			case 412:
-				if len(r.body) != 0 || r.get(t, "Content-Length") != "0" {
-					t.Errorf("412 with a body: %q", r.body)
+				if len(r.Body) != 0 || r.Get(t, "Content-Length") != "0" {
+					t.Errorf("412 with a body: %q", r.Body)
 				}
 			case 200:
-				if string(r.body) != "hello, world\n" || r.get(t, "ETag") != etag {
-					t.Errorf("200: %q ETag %q", r.body, r.get(t, "ETag"))
+				if string(r.Body) != "hello, world\n" || r.Get(t, "ETag") != etag {
+					t.Errorf("200: %q ETag %q", r.Body, r.Get(t, "ETag"))
 				}
 			}
 		})
@@ -78,8 +78,8 @@ func TestConditional(t *testing.T) {
 	t.Run("a changed file gets a new ETag", func(t *testing.T) {
 		s.write(t, "hello.txt", []byte("changed!\n"))
 		r := c.request("GET", "/hello.txt", "If-None-Match: "+etag)
-		if r.status != 200 || string(r.body) != "changed!\n" || r.get(t, "ETag") == etag {
-			t.Errorf("%d %q ETag %q (old %q)", r.status, r.body, r.get(t, "ETag"), etag)
+		if r.Status != 200 || string(r.Body) != "changed!\n" || r.Get(t, "ETag") == etag {
+			t.Errorf("%d %q ETag %q (old %q)", r.Status, r.Body, r.Get(t, "ETag"), etag)
 		}
 	})
 }

@@ -40,21 +40,21 @@ func TestGzip(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.request("GET", tc.path, tc.header...)
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d", r.status, tc.status)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
-			if got := r.get(t, "Content-Encoding"); got != tc.encoding {
+			if got := r.Get(t, "Content-Encoding"); got != tc.encoding {
 				t.Errorf("Content-Encoding %q, want %q", got, tc.encoding)
 			}
-			if got := r.get(t, "Vary"); got != tc.vary {
+			if got := r.Get(t, "Vary"); got != tc.vary {
 				t.Errorf("Vary %q, want %q", got, tc.vary)
 			}
-			if tc.exact != nil && !bytes.Equal(r.body, tc.exact) {
+			if tc.exact != nil && !bytes.Equal(r.Body, tc.exact) {
 				t.Errorf("not the sibling's bytes")
 			}
-			body := r.body
+			body := r.Body
 			if tc.encoding == "gzip" {
-				body = gunzip(t, r.body)
+				body = gunzip(t, r.Body)
 			}
 			if tc.body != nil && !bytes.Equal(body, tc.body) {
 				t.Errorf("decoded body %.40q, want %.40q", body, tc.body)
@@ -66,18 +66,18 @@ func TestGzip(t *testing.T) {
 		plain := c.request("GET", "/style.css")
 		zipped := c.request("GET", "/style.css", ae)
 		pre := c.request("GET", "/app.js", ae)
-		ids := map[string]bool{plain.get(t, "ETag"): true, zipped.get(t, "ETag"): true, pre.get(t, "ETag"): true}
+		ids := map[string]bool{plain.Get(t, "ETag"): true, zipped.Get(t, "ETag"): true, pre.Get(t, "ETag"): true}
 		if len(ids) != 3 {
 			t.Fatalf("ETags not distinct: %v", ids)
 		}
-		if r := c.request("GET", "/style.css", ae, "If-None-Match: "+zipped.get(t, "ETag")); r.status != 304 || r.get(t, "Vary") != "Accept-Encoding" {
-			t.Errorf("gzip revalidation: %d Vary %q", r.status, r.get(t, "Vary"))
+		if r := c.request("GET", "/style.css", ae, "If-None-Match: "+zipped.Get(t, "ETag")); r.Status != 304 || r.Get(t, "Vary") != "Accept-Encoding" {
+			t.Errorf("gzip revalidation: %d Vary %q", r.Status, r.Get(t, "Vary"))
 		}
-		if r := c.request("GET", "/style.css", "If-None-Match: "+zipped.get(t, "ETag")); r.status != 200 {
-			t.Errorf("identity request with the gzip ETag: %d, want 200", r.status)
+		if r := c.request("GET", "/style.css", "If-None-Match: "+zipped.Get(t, "ETag")); r.Status != 200 {
+			t.Errorf("identity request with the gzip ETag: %d, want 200", r.Status)
 		}
 		again := c.request("GET", "/style.css", ae)
-		if !bytes.Equal(again.body, zipped.body) || again.get(t, "ETag") != zipped.get(t, "ETag") {
+		if !bytes.Equal(again.Body, zipped.Body) || again.Get(t, "ETag") != zipped.Get(t, "ETag") {
 			t.Errorf("on-the-fly gzip is not deterministic")
 		}
 	})

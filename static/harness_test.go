@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"pipehttp/files"
+	"pipehttp/internal/rawhttp"
 	"pipehttp/pipeline"
 	"pipehttp/router"
 	"pipehttp/static"
@@ -117,42 +116,8 @@ func rawRequest(method, path string, header ...string) string {
 	return b.String()
 }
 
-// resp is a response as received: header names as sent, in order.
-type resp struct {
-	status int
-	fields []field
-	body   []byte
-}
-
-type field struct{ name, value string }
-
-// get returns the value of the only field named name, "" if absent; it
-// fails the test if the field is repeated.
-func (r *resp) get(t *testing.T, name string) string {
-	t.Helper()
-	var vals []string
-	for _, f := range r.fields {
-		if strings.EqualFold(f.name, name) {
-			vals = append(vals, f.value)
-		}
-	}
-	if len(vals) > 1 {
-		t.Fatalf("field %s repeated: %q", name, vals)
-	}
-	if len(vals) == 0 {
-		return ""
-	}
-	return vals[0]
-}
-
-func (r *resp) has(name string) bool {
-	for _, f := range r.fields {
-		if strings.EqualFold(f.name, name) {
-			return true
-		}
-	}
-	return false
-}
+// resp is a response as read by the strict raw reader.
+type resp = rawhttp.Response
 
 // read reads one response; head is true for the response to a HEAD request
 // (no body whatever Content-Length says).
@@ -165,67 +130,4 @@ func (c *client) read(head bool) *resp {
 	return r
 }
 
-func readResponse(br *bufio.Reader, head bool) (*resp, error) {
-	line, err := readLine(br)
-	if err != nil {
-		return nil, fmt.Errorf("status line: %w", err)
-	}
-	proto, rest, ok := strings.Cut(line, " ")
-	if !ok || proto != "HTTP/1.1" {
-		return nil, fmt.Errorf("bad status line %q", line)
-	}
-	code, _, _ := strings.Cut(rest, " ")
-	r := &resp{}
-	if r.status, err = strconv.Atoi(code); err != nil || len(code) != 3 {
-		return nil, fmt.Errorf("bad status line %q", line)
-	}
-	for {
-		line, err := readLine(br)
-		if err != nil {
-			return nil, fmt.Errorf("field line: %w", err)
-		}
-		if line == "" {
-			break
-		}
-		name, value, ok := strings.Cut(line, ": ")
-		if !ok {
-			return nil, fmt.Errorf("bad field line %q", line)
-		}
-		r.fields = append(r.fields, field{name, value})
-	}
-	if r.status < 200 || r.status == 204 || r.status == 304 {
-		if r.has("Content-Length") {
-			return nil, fmt.Errorf("status %d with Content-Length", r.status)
-		}
-		return r, nil
-	}
-	var cl string
-	for _, f := range r.fields {
-		if strings.EqualFold(f.name, "Content-Length") {
-			cl = f.value
-		}
-	}
-	n, err := strconv.Atoi(cl)
-	if err != nil {
-		return nil, fmt.Errorf("status %d without a valid Content-Length (%q)", r.status, cl)
-	}
-	if head {
-		return r, nil
-	}
-	r.body = make([]byte, n)
-	if _, err := io.ReadFull(br, r.body); err != nil {
-		return nil, fmt.Errorf("body: %w", err)
-	}
-	return r, nil
-}
-
-func readLine(br *bufio.Reader) (string, error) {
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return "", err
-	}
-	if !strings.HasSuffix(line, "\r\n") {
-		return "", fmt.Errorf("line %q does not end in CRLF", line)
-	}
-	return strings.TrimSuffix(line, "\r\n"), nil
-}
+var readResponse = rawhttp.Read

@@ -52,10 +52,10 @@ func TestListingHostileNames(t *testing.T) {
 
 	t.Run("html", func(t *testing.T) {
 		r := c.request("GET", "/h/")
-		if r.status != 200 || r.get(t, "Content-Type") != "text/html; charset=utf-8" {
-			t.Fatalf("%d %q", r.status, r.get(t, "Content-Type"))
+		if r.Status != 200 || r.Get(t, "Content-Type") != "text/html; charset=utf-8" {
+			t.Fatalf("%d %q", r.Status, r.Get(t, "Content-Type"))
 		}
-		body := string(r.body)
+		body := string(r.Body)
 		for _, bad := range []string{"<script>", "<img", "<b>", `"double"`, "&b&"} {
 			if strings.Contains(body, bad) {
 				t.Errorf("listing holds unescaped %q", bad)
@@ -83,8 +83,8 @@ func TestListingHostileNames(t *testing.T) {
 				continue
 			}
 			got := c.request("GET", "/h/"+strings.TrimPrefix(href, "./"))
-			if got.status != 200 || string(got.body) != "content of "+text {
-				t.Errorf("following %q: %d %q", href, got.status, got.body)
+			if got.Status != 200 || string(got.Body) != "content of "+text {
+				t.Errorf("following %q: %d %q", href, got.Status, got.Body)
 			}
 		}
 		want := slices.Clone(hostile)
@@ -96,10 +96,10 @@ func TestListingHostileNames(t *testing.T) {
 
 	t.Run("json", func(t *testing.T) {
 		r := c.request("GET", "/h/", "Accept: application/json")
-		if r.status != 200 || r.get(t, "Content-Type") != "application/json" {
-			t.Fatalf("%d %q", r.status, r.get(t, "Content-Type"))
+		if r.Status != 200 || r.Get(t, "Content-Type") != "application/json" {
+			t.Fatalf("%d %q", r.Status, r.Get(t, "Content-Type"))
 		}
-		if v := r.get(t, "Vary"); !strings.Contains(v, "Accept") {
+		if v := r.Get(t, "Vary"); !strings.Contains(v, "Accept") {
 			t.Errorf("Vary %q lacks Accept", v)
 		}
 		var l struct {
@@ -110,8 +110,8 @@ func TestListingHostileNames(t *testing.T) {
 				Modified         time.Time
 			} `json:"entries"`
 		}
-		if err := json.Unmarshal(r.body, &l); err != nil {
-			t.Fatalf("%v\n%s", err, r.body)
+		if err := json.Unmarshal(r.Body, &l); err != nil {
+			t.Fatalf("%v\n%s", err, r.Body)
 		}
 		if l.Path != "/h/" || len(l.Entries) != len(hostile) {
 			t.Fatalf("path %q, %d entries, want /h/ and %d", l.Path, len(l.Entries), len(hostile))
@@ -127,8 +127,8 @@ func TestListingHostileNames(t *testing.T) {
 				t.Errorf("entry %+v", e)
 			}
 			got := c.request("GET", "/h/"+strings.TrimPrefix(e.Href, "./"))
-			if string(got.body) != "content of "+e.Name {
-				t.Errorf("following %q: %d %q", e.Href, got.status, got.body)
+			if string(got.Body) != "content of "+e.Name {
+				t.Errorf("following %q: %d %q", e.Href, got.Status, got.Body)
 			}
 		}
 	})
@@ -156,8 +156,8 @@ func TestListingNegotiation(t *testing.T) {
 		if tc.accept != "" {
 			hdr = append(hdr, tc.accept)
 		}
-		if r := c.request("GET", "/site/sub/", hdr...); r.get(t, "Content-Type") != tc.ctype {
-			t.Errorf("%q: %q, want %q", tc.accept, r.get(t, "Content-Type"), tc.ctype)
+		if r := c.request("GET", "/site/sub/", hdr...); r.Get(t, "Content-Type") != tc.ctype {
+			t.Errorf("%q: %q, want %q", tc.accept, r.Get(t, "Content-Type"), tc.ctype)
 		}
 	}
 }

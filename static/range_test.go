@@ -26,18 +26,18 @@ type part struct {
 // multipart/byteranges, parsed with mime/multipart.
 func parts(t *testing.T, r *resp) []part {
 	t.Helper()
-	ct := r.get(t, "Content-Type")
+	ct := r.Get(t, "Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		t.Fatalf("Content-Type %q: %v", ct, err)
 	}
 	if mt != "multipart/byteranges" {
-		return []part{{r.get(t, "Content-Range"), r.body}}
+		return []part{{r.Get(t, "Content-Range"), r.Body}}
 	}
-	if r.has("Content-Range") {
+	if r.Has("Content-Range") {
 		t.Errorf("multipart answer with a Content-Range field")
 	}
-	mr := multipart.NewReader(bytes.NewReader(r.body), params["boundary"])
+	mr := multipart.NewReader(bytes.NewReader(r.Body), params["boundary"])
 	var out []part
 	for {
 		p, err := mr.NextPart()
@@ -98,20 +98,20 @@ func TestRanges(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.request("GET", "/bin", "Range: "+tc.rng)
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d", r.status, tc.status)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
-			if r.get(t, "Accept-Ranges") != "bytes" && tc.status != 416 {
-				t.Errorf("Accept-Ranges %q", r.get(t, "Accept-Ranges"))
+			if r.Get(t, "Accept-Ranges") != "bytes" && tc.status != 416 {
+				t.Errorf("Accept-Ranges %q", r.Get(t, "Accept-Ranges"))
 			}
 			switch tc.status {
 			case 200:
-				if !bytes.Equal(r.body, binary) || r.has("Content-Range") {
+				if !bytes.Equal(r.Body, binary) || r.Has("Content-Range") {
 					t.Errorf("200: not the whole file, or a Content-Range")
 				}
 			case 416:
-				if got := r.get(t, "Content-Range"); got != "bytes */"+strconv.Itoa(size) || len(r.body) != 0 {
-					t.Errorf("416: Content-Range %q, body %q", got, r.body)
+				if got := r.Get(t, "Content-Range"); got != "bytes */"+strconv.Itoa(size) || len(r.Body) != 0 {
+					t.Errorf("416: Content-Range %q, body %q", got, r.Body)
 				}
 			case 206:
 				got := parts(t, r)
@@ -147,12 +147,12 @@ func TestRangeParts(t *testing.T) {
 	c := dial(t, start(t, s.root, static.Config{}))
 	for n, status := range map[int]int{2: 206, 16: 206, 17: 200, 40: 200} {
 		r := c.request("GET", "/bin4k", "Range: bytes="+manyRanges(n))
-		if r.status != status {
-			t.Errorf("%d ranges: %d, want %d", n, r.status, status)
+		if r.Status != status {
+			t.Errorf("%d ranges: %d, want %d", n, r.Status, status)
 			continue
 		}
 		if status == 200 {
-			if !bytes.Equal(r.body, big) {
+			if !bytes.Equal(r.Body, big) {
 				t.Errorf("%d ranges: 200 without the whole file", n)
 			}
 			continue
@@ -175,7 +175,7 @@ func TestIfRange(t *testing.T) {
 	s := newSite(t)
 	c := dial(t, start(t, s.root, static.Config{}))
 	full := c.request("GET", "/hello.txt")
-	etag, lastMod := full.get(t, "ETag"), full.get(t, "Last-Modified")
+	etag, lastMod := full.Get(t, "ETag"), full.Get(t, "Last-Modified")
 	tests := []struct {
 		name, ifRange string
 		status        int
@@ -190,11 +190,11 @@ func TestIfRange(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.request("GET", "/hello.txt", "Range: bytes=0-4", "If-Range: "+tc.ifRange)
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d", r.status, tc.status)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
-			if want := map[int]string{206: "hello", 200: "hello, world\n"}[tc.status]; string(r.body) != want {
-				t.Errorf("body %q, want %q", r.body, want)
+			if want := map[int]string{206: "hello", 200: "hello, world\n"}[tc.status]; string(r.Body) != want {
+				t.Errorf("body %q, want %q", r.Body, want)
 			}
 		})
 	}
@@ -207,8 +207,8 @@ func TestEmptyFileRanges(t *testing.T) {
 	s := newSite(t)
 	c := dial(t, start(t, s.root, static.Config{}))
 	for rng, status := range map[string]int{"bytes=0-": 416, "bytes=-10": 200, "bytes=0-0": 416} {
-		if r := c.request("GET", "/empty.txt", "Range: "+rng); r.status != status {
-			t.Errorf("%s: %d, want %d", rng, r.status, status)
+		if r := c.request("GET", "/empty.txt", "Range: "+rng); r.Status != status {
+			t.Errorf("%s: %d, want %d", rng, r.Status, status)
 		}
 	}
 }
@@ -227,18 +227,18 @@ func TestLargeFile(t *testing.T) {
 	c := dial(t, start(t, root, static.Config{}))
 
 	whole := c.request("GET", "/big.bin", "Accept-Encoding: gzip")
-	if whole.status != 200 || whole.has("Content-Encoding") || sha256.Sum256(whole.body) != want {
-		t.Fatalf("whole: %d, %d bytes, encoding %q, sha256 differs", whole.status, len(whole.body), whole.get(t, "Content-Encoding"))
+	if whole.Status != 200 || whole.Has("Content-Encoding") || sha256.Sum256(whole.Body) != want {
+		t.Fatalf("whole: %d, %d bytes, encoding %q, sha256 differs", whole.Status, len(whole.Body), whole.Get(t, "Content-Encoding"))
 	}
 	whole = nil
 
 	h := sha256.New()
 	for _, r := range []string{"0-16777215", "16777216-33554431", "33554432-50331647", "50331648-"} {
 		got := c.request("GET", "/big.bin", "Range: bytes="+r)
-		if got.status != 206 {
-			t.Fatalf("range %s: %d", r, got.status)
+		if got.Status != 206 {
+			t.Fatalf("range %s: %d", r, got.Status)
 		}
-		h.Write(got.body)
+		h.Write(got.Body)
 	}
 	if [32]byte(h.Sum(nil)) != want {
 		t.Fatal("ranges: sha256 differs")
@@ -247,8 +247,8 @@ func TestLargeFile(t *testing.T) {
 	// Two quarters with a gap (adjacent ranges would be coalesced).
 	multi := c.request("GET", "/big.bin", "Range: bytes=0-16777215, 33554432-50331647")
 	ps := parts(t, multi)
-	if multi.status != 206 || len(ps) != 2 {
-		t.Fatalf("multipart: %d, %d parts", multi.status, len(ps))
+	if multi.Status != 206 || len(ps) != 2 {
+		t.Fatalf("multipart: %d, %d parts", multi.Status, len(ps))
 	}
 	for i, p := range ps {
 		from := []int{0, 32 << 20}[i]

@@ -42,19 +42,19 @@ func TestServeFiles(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.request("GET", tc.path)
-			if r.status != 200 {
-				t.Fatalf("status %d", r.status)
+			if r.Status != 200 {
+				t.Fatalf("status %d", r.Status)
 			}
-			if got := r.get(t, "Content-Type"); got != tc.ctype {
+			if got := r.Get(t, "Content-Type"); got != tc.ctype {
 				t.Errorf("Content-Type %q, want %q", got, tc.ctype)
 			}
-			if tc.body != nil && !bytes.Equal(r.body, tc.body) {
-				t.Errorf("body %.60q, want %.60q", r.body, tc.body)
+			if tc.body != nil && !bytes.Equal(r.Body, tc.body) {
+				t.Errorf("body %.60q, want %.60q", r.Body, tc.body)
 			}
-			if r.get(t, "X-Content-Type-Options") != "nosniff" {
+			if r.Get(t, "X-Content-Type-Options") != "nosniff" {
 				t.Errorf("no X-Content-Type-Options: nosniff")
 			}
-			if r.get(t, "Date") == "" {
+			if r.Get(t, "Date") == "" {
 				t.Errorf("no Date")
 			}
 		})
@@ -93,17 +93,17 @@ func TestDirectories(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := dial(t, addr).request("GET", tc.path) // a 400 may close the connection
-			if r.status != tc.status {
-				t.Fatalf("status %d, want %d", r.status, tc.status)
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
-			if got := r.get(t, "Location"); got != tc.location {
+			if got := r.Get(t, "Location"); got != tc.location {
 				t.Errorf("Location %q, want %q", got, tc.location)
 			}
-			if !strings.Contains(string(r.body), tc.body) {
-				t.Errorf("body lacks %q:\n%s", tc.body, r.body)
+			if !strings.Contains(string(r.Body), tc.body) {
+				t.Errorf("body lacks %q:\n%s", tc.body, r.Body)
 			}
-			if tc.status >= 300 && len(r.body) != 0 {
-				t.Errorf("error with a body: %q", r.body)
+			if tc.status >= 300 && len(r.Body) != 0 {
+				t.Errorf("error with a body: %q", r.Body)
 			}
 		})
 	}
@@ -138,10 +138,10 @@ func TestConfinement(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := dial(t, addr).request("GET", tc.path)
-			if r.status != tc.status {
-				t.Errorf("status %d, want %d", r.status, tc.status)
+			if r.Status != tc.status {
+				t.Errorf("status %d, want %d", r.Status, tc.status)
 			}
-			if bytes.Contains(r.body, []byte("SECRET")) {
+			if bytes.Contains(r.Body, []byte("SECRET")) {
 				t.Fatalf("served the sentinel")
 			}
 		})
@@ -149,7 +149,7 @@ func TestConfinement(t *testing.T) {
 	// The listing leaves out symlinks that lead outside.
 	r := dial(t, addr).request("GET", "/")
 	for _, name := range []string{"link-out", "link-abs", "link-parent"} {
-		if bytes.Contains(r.body, []byte(name)) {
+		if bytes.Contains(r.Body, []byte(name)) {
 			t.Errorf("listing shows %s", name)
 		}
 	}
@@ -164,25 +164,25 @@ func TestDotfiles(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		c := dial(t, start(t, s.root, static.Config{}))
 		for _, p := range paths {
-			if r := c.request("GET", p); r.status != 404 {
-				t.Errorf("%s: status %d, want 404", p, r.status)
+			if r := c.request("GET", p); r.Status != 404 {
+				t.Errorf("%s: status %d, want 404", p, r.Status)
 			}
 		}
 		r := c.request("GET", "/")
-		if bytes.Contains(r.body, []byte(".secret")) || bytes.Contains(r.body, []byte(".hidden")) {
-			t.Errorf("listing shows dotfiles:\n%s", r.body)
+		if bytes.Contains(r.Body, []byte(".secret")) || bytes.Contains(r.Body, []byte(".hidden")) {
+			t.Errorf("listing shows dotfiles:\n%s", r.Body)
 		}
 	})
 	t.Run("--dotfiles", func(t *testing.T) {
 		c := dial(t, start(t, s.root, static.Config{Dotfiles: true}))
 		for _, p := range paths {
-			if r := c.request("GET", p); r.status != 200 {
-				t.Errorf("%s: status %d, want 200", p, r.status)
+			if r := c.request("GET", p); r.Status != 200 {
+				t.Errorf("%s: status %d, want 200", p, r.Status)
 			}
 		}
 		r := c.request("GET", "/")
-		if !bytes.Contains(r.body, []byte(`href="./.secret"`)) || !bytes.Contains(r.body, []byte(`href="./.hidden/"`)) {
-			t.Errorf("listing lacks dotfiles:\n%s", r.body)
+		if !bytes.Contains(r.Body, []byte(`href="./.secret"`)) || !bytes.Contains(r.Body, []byte(`href="./.hidden/"`)) {
+			t.Errorf("listing lacks dotfiles:\n%s", r.Body)
 		}
 	})
 }
@@ -215,19 +215,19 @@ func TestHead(t *testing.T) {
 			g := c.request("GET", tc.path, tc.header...)
 			h := c.request("HEAD", tc.path, tc.header...)
 			if tc.name == "range is ignored for HEAD (RFC 9110 §14.2)" {
-				if h.status != 200 || h.get(t, "Content-Length") != "1024" {
-					t.Errorf("HEAD with Range: %d, Content-Length %s", h.status, h.get(t, "Content-Length"))
+				if h.Status != 200 || h.Get(t, "Content-Length") != "1024" {
+					t.Errorf("HEAD with Range: %d, Content-Length %s", h.Status, h.Get(t, "Content-Length"))
 				}
 				return
 			}
-			if g.status != h.status {
-				t.Fatalf("HEAD status %d, GET %d", h.status, g.status)
+			if g.Status != h.Status {
+				t.Fatalf("HEAD status %d, GET %d", h.Status, g.Status)
 			}
 			if gh, hh := headOf(g), headOf(h); gh != hh {
 				t.Errorf("HEAD head differs:\nGET  %s\nHEAD %s", gh, hh)
 			}
-			if r := c.request("GET", "/hello.txt"); r.status != 200 || string(r.body) != "hello, world\n" {
-				t.Fatalf("next response on the connection: %d %q", r.status, r.body)
+			if r := c.request("GET", "/hello.txt"); r.Status != 200 || string(r.Body) != "hello, world\n" {
+				t.Fatalf("next response on the connection: %d %q", r.Status, r.Body)
 			}
 		})
 	}
@@ -237,11 +237,11 @@ func TestHead(t *testing.T) {
 // which is random), one per line.
 func headOf(r *resp) string {
 	var b strings.Builder
-	for _, f := range r.fields {
-		if f.name == "Date" {
+	for _, f := range r.Fields {
+		if f.Name == "Date" {
 			continue
 		}
-		b.WriteString(f.name + ": " + f.value + "\n")
+		b.WriteString(f.Name + ": " + f.Value + "\n")
 	}
 	return b.String()
 }
@@ -255,17 +255,17 @@ func TestMethods(t *testing.T) {
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
 		c.send(m + " /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
 		r := c.read(false)
-		if r.status != 405 || r.get(t, "Allow") != "GET, HEAD" {
-			t.Errorf("%s: %d Allow %q", m, r.status, r.get(t, "Allow"))
+		if r.Status != 405 || r.Get(t, "Allow") != "GET, HEAD" {
+			t.Errorf("%s: %d Allow %q", m, r.Status, r.Get(t, "Allow"))
 		}
 	}
-	if r := c.request("OPTIONS", "/hello.txt"); r.status != 204 || r.get(t, "Allow") != "GET, HEAD, OPTIONS" {
-		t.Errorf("OPTIONS: %d Allow %q", r.status, r.get(t, "Allow"))
+	if r := c.request("OPTIONS", "/hello.txt"); r.Status != 204 || r.Get(t, "Allow") != "GET, HEAD, OPTIONS" {
+		t.Errorf("OPTIONS: %d Allow %q", r.Status, r.Get(t, "Allow"))
 	}
-	if r := c.request("GET", "/echo/hi"); r.status != 200 || string(r.body) != "hi" {
-		t.Errorf("/echo/hi: %d %q", r.status, r.body)
+	if r := c.request("GET", "/echo/hi"); r.Status != 200 || string(r.Body) != "hi" {
+		t.Errorf("/echo/hi: %d %q", r.Status, r.Body)
 	}
-	if r := c.request("GET", "/files/none"); r.status != 404 {
-		t.Errorf("/files/none: %d", r.status)
+	if r := c.request("GET", "/files/none"); r.Status != 404 {
+		t.Errorf("/files/none: %d", r.Status)
 	}
 }
