@@ -122,9 +122,9 @@ func TestFileUploadAndDownload(t *testing.T) {
 			body := bytesOf(size)
 			name := "up-" + strconv.Itoa(size) + ".bin"
 			c := dial(t, ts.addr)
-			c.send("POST /files/" + name + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n")
-			c.send(string(body))
-			r := c.read(false)
+			c.Send("POST /files/" + name + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n")
+			c.Send(string(body))
+			r := c.Read(false)
 			if r.Status != 201 || r.Reason != "Created" {
 				t.Fatalf("status %d %s", r.Status, r.Reason)
 			}
@@ -132,8 +132,8 @@ func TestFileUploadAndDownload(t *testing.T) {
 			if err != nil || !bytes.Equal(onDisk, body) {
 				t.Fatalf("on disk: %d bytes, err %v; want %d bytes", len(onDisk), err, size)
 			}
-			c.send(get("/files/" + name))
-			r = c.read(false)
+			c.Send(get("/files/" + name))
+			r = c.Read(false)
 			if r.Status != 200 || !bytes.Equal(r.Body, body) {
 				t.Fatalf("GET back: status %d, %d bytes", r.Status, len(r.Body))
 			}
@@ -145,9 +145,9 @@ func TestFileUploadAndDownload(t *testing.T) {
 func TestChunkedUpload(t *testing.T) {
 	ts := start(t, options{})
 	c := dial(t, ts.addr)
-	c.send("POST /files/chunked.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+	c.Send("POST /files/chunked.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
 		"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: yes\r\n\r\n")
-	if r := c.read(false); r.Status != 201 {
+	if r := c.Read(false); r.Status != 201 {
 		t.Fatalf("status %d", r.Status)
 	}
 	if got, _ := os.ReadFile(filepath.Join(ts.dir, "chunked.txt")); string(got) != "hello world" {
@@ -160,12 +160,12 @@ func TestChunkedUpload(t *testing.T) {
 func TestExpectContinue(t *testing.T) {
 	ts := start(t, options{})
 	c := dial(t, ts.addr)
-	c.send("POST /files/expect.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
-	if r := c.read(false); r.Status != 100 {
+	c.Send("POST /files/expect.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+	if r := c.Read(false); r.Status != 100 {
 		t.Fatalf("interim status %d, want 100", r.Status)
 	}
-	c.send("data")
-	if r := c.read(false); r.Status != 201 {
+	c.Send("data")
+	if r := c.Read(false); r.Status != 201 {
 		t.Fatalf("status %d, want 201", r.Status)
 	}
 }
@@ -178,13 +178,13 @@ func TestLargeFileToSlowReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := dial(t, ts.addr)
-	c.send(get("/files/big.bin") + get("/echo/after"))
+	c.Send(get("/files/big.bin") + get("/echo/after"))
 	time.Sleep(200 * time.Millisecond) // let the socket buffers fill: the server must wait, not spin or drop
-	r := c.read(false)
+	r := c.Read(false)
 	if r.Status != 200 || !bytes.Equal(r.Body, body) {
 		t.Fatalf("status %d, %d bytes (want %d), equal=%v", r.Status, len(r.Body), len(body), bytes.Equal(r.Body, body))
 	}
-	if r := c.read(false); string(r.Body) != "after" {
+	if r := c.Read(false); string(r.Body) != "after" {
 		t.Fatalf("next response %q", r.Body)
 	}
 }

@@ -74,8 +74,8 @@ func TestConformance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, ts.addr)
-			c.send(tt.raw)
-			r := c.read(false)
+			c.Send(tt.raw)
+			r := c.Read(false)
 			if r.Status != tt.status {
 				t.Fatalf("status %d, want %d", r.Status, tt.status)
 			}
@@ -92,7 +92,7 @@ func TestConformance(t *testing.T) {
 				if r.Get(t, "Connection") != "close" {
 					t.Errorf("no Connection: close")
 				}
-				c.expectClosed()
+				c.ExpectClosed()
 			}
 		})
 	}
@@ -108,10 +108,10 @@ func TestHeadHasNoBody(t *testing.T) {
 	os.WriteFile(filepath.Join(ts.dir, "f.bin"), bytesOf(5000), 0o644)
 	c := dial(t, ts.addr)
 	for _, path := range []string{"/", "/echo/abc", "/user-agent", "/files/f.bin"} {
-		c.send("HEAD " + path + " HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\n\r\n")
-		head := c.read(true)
-		c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\n\r\n")
-		full := c.read(false)
+		c.Send("HEAD " + path + " HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\n\r\n")
+		head := c.Read(true)
+		c.Send("GET " + path + " HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\n\r\n")
+		full := c.Read(false)
 		if head.Status != 200 || head.Get(t, "Content-Length") != full.Get(t, "Content-Length") ||
 			head.Get(t, "Content-Type") != full.Get(t, "Content-Type") {
 			t.Errorf("%s: HEAD %d %v, GET %d %v", path, head.Status, head.Fields, full.Status, full.Fields)
@@ -130,10 +130,10 @@ func TestEverySplitPoint(t *testing.T) {
 	for _, req := range reqs {
 		c := dial(t, ts.addr)
 		for i := 1; i < len(req); i++ {
-			c.send(req[:i])
+			c.Send(req[:i])
 			time.Sleep(time.Millisecond) // a separate segment, most of the time
-			c.send(req[i:])
-			r := c.read(false)
+			c.Send(req[i:])
+			r := c.Read(false)
 			if r.Status != 200 && r.Status != 201 {
 				t.Fatalf("split at %d: status %d", i, r.Status)
 			}
@@ -158,13 +158,13 @@ func TestBodyTimeout(t *testing.T) {
 		"POST /files/stall.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n0123456789",
 	} {
 		c := dial(t, ts.addr)
-		c.send(head)
+		c.Send(head)
 		began := time.Now()
-		r := c.read(false)
+		r := c.Read(false)
 		if r.Status != 408 {
 			t.Fatalf("stalled body answered %d", r.Status)
 		}
-		c.expectClosed()
+		c.ExpectClosed()
 		if d := time.Since(began); d > 2*time.Second {
 			t.Fatalf("cut off after %v", d)
 		}

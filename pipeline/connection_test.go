@@ -32,8 +32,8 @@ func TestPersistence(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, ts.addr)
 			for range 2 { // the second round only runs on a kept-open connection
-				c.send(tt.request)
-				r := c.read(false)
+				c.Send(tt.request)
+				r := c.Read(false)
 				if r.Status != 200 || string(r.Body) != "a" {
 					t.Fatalf("status %d body %q", r.Status, r.Body)
 				}
@@ -41,7 +41,7 @@ func TestPersistence(t *testing.T) {
 					t.Fatalf("Connection %q, want %q", got, tt.connection)
 				}
 				if tt.closes {
-					c.expectClosed()
+					c.ExpectClosed()
 					return
 				}
 			}
@@ -57,13 +57,13 @@ func TestPipeliningKeepsOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := dial(t, ts.addr)
-	c.send(get("/echo/first") + get("/files/slow.txt") + get("/echo/third") + get("/user-agent") + get("/files/missing") + get("/echo/last"))
+	c.Send(get("/echo/first") + get("/files/slow.txt") + get("/echo/third") + get("/user-agent") + get("/files/missing") + get("/echo/last"))
 	want := []struct {
 		status int
 		body   string
 	}{{200, "first"}, {200, "slow"}, {200, "third"}, {200, ""}, {404, ""}, {200, "last"}}
 	for i, w := range want {
-		r := c.read(false)
+		r := c.Read(false)
 		if r.Status != w.status || string(r.Body) != w.body {
 			t.Fatalf("response %d: %d %q, want %d %q", i, r.Status, r.Body, w.status, w.body)
 		}
@@ -81,11 +81,11 @@ func TestDeepPipeline(t *testing.T) {
 	}
 	sent := make(chan error, 1)
 	go func() { // the server may answer before it has read it all
-		_, err := c.conn.Write([]byte(all.String()))
+		_, err := c.Conn.Write([]byte(all.String()))
 		sent <- err
 	}()
 	for i := range n {
-		r := c.read(false)
+		r := c.Read(false)
 		if want := fmt.Sprint(i); string(r.Body) != want {
 			t.Fatalf("response %d: %q", i, r.Body)
 		}
@@ -148,8 +148,8 @@ func TestConcurrentClients(t *testing.T) {
 func TestIdleConnectionsHoldNoWorker(t *testing.T) {
 	ts := start(t, options{cfg: pipeline.Config{ParseWorkers: 1, RouteWorkers: 1, WriteWorkers: 1}})
 	warm := dial(t, ts.addr)
-	warm.send(get("/echo/warm"))
-	warm.read(false)
+	warm.Send(get("/echo/warm"))
+	warm.Read(false)
 	before := numGoroutine()
 
 	const idle = 1000
@@ -220,8 +220,8 @@ func TestSlowDiskDoesNotSlowEcho(t *testing.T) {
 	var worst time.Duration
 	for i := range 20 {
 		began := time.Now()
-		c.send(get(fmt.Sprintf("/echo/%d", i)))
-		if r := c.read(false); r.Status != 200 {
+		c.Send(get(fmt.Sprintf("/echo/%d", i)))
+		if r := c.Read(false); r.Status != 200 {
 			t.Fatalf("echo: %d", r.Status)
 		}
 		worst = max(worst, time.Since(began))
@@ -281,24 +281,24 @@ func TestFullFileQueueSheds(t *testing.T) {
 func TestMaxConnsAnswers503(t *testing.T) {
 	ts := start(t, options{cfg: pipeline.Config{MaxConns: 2}})
 	a, b := dial(t, ts.addr), dial(t, ts.addr)
-	a.send(get("/echo/a"))
-	a.read(false)
-	b.send(get("/echo/b"))
-	b.read(false)
+	a.Send(get("/echo/a"))
+	a.Read(false)
+	b.Send(get("/echo/b"))
+	b.Read(false)
 	c := dial(t, ts.addr)
-	c.send(get("/echo/c"))
-	r := c.read(false)
+	c.Send(get("/echo/c"))
+	r := c.Read(false)
 	if r.Status != 503 || r.Get(t, "Connection") != "close" || r.Get(t, "Retry-After") == "" {
 		t.Fatalf("third connection: %d, Connection %q, Retry-After %q", r.Status, r.Get(t, "Connection"), r.Get(t, "Retry-After"))
 	}
-	c.expectClosed()
+	c.ExpectClosed()
 	// Closing one admitted connection makes room again.
-	a.conn.Close()
+	a.Conn.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		d := dial(t, ts.addr)
-		d.send(get("/echo/d"))
-		if r := d.read(false); r.Status == 200 {
+		d.Send(get("/echo/d"))
+		if r := d.Read(false); r.Status == 200 {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -326,12 +326,12 @@ func TestProtocolErrorsClose(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, ts.addr)
-			c.send(tt.raw)
-			r := c.read(false)
+			c.Send(tt.raw)
+			r := c.Read(false)
 			if r.Status != tt.status || r.Get(t, "Connection") != "close" {
 				t.Fatalf("status %d Connection %q, want %d close", r.Status, r.Get(t, "Connection"), tt.status)
 			}
-			c.expectClosed()
+			c.ExpectClosed()
 		})
 	}
 	if _, err := os.Stat(filepath.Join(ts.dir, "x")); !os.IsNotExist(err) {
@@ -347,7 +347,7 @@ func TestHeaderTimeoutCountsFromFirstByte(t *testing.T) {
 	began := time.Now()
 	req := "GET /echo/slow HTTP/1.1\r\nHost: x\r\nX-Padding: " + strings.Repeat("p", 100) + "\r\n\r\n"
 	for i := 0; i < len(req); i++ {
-		if _, err := c.conn.Write([]byte{req[i]}); err != nil {
+		if _, err := c.Conn.Write([]byte{req[i]}); err != nil {
 			break // cut off, as it should be
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -355,7 +355,7 @@ func TestHeaderTimeoutCountsFromFirstByte(t *testing.T) {
 			break
 		}
 	}
-	r, err := readResponse(c.r, false)
+	r, err := readResponse(c.R, false)
 	if err == nil && r.Status != 408 {
 		t.Fatalf("trickled request answered %d", r.Status)
 	}
@@ -368,10 +368,10 @@ func TestHeaderTimeoutCountsFromFirstByte(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	ts := start(t, options{cfg: pipeline.Config{IdleTimeout: 300 * time.Millisecond}})
 	c := dial(t, ts.addr)
-	c.send(get("/echo/a"))
-	c.read(false)
+	c.Send(get("/echo/a"))
+	c.Read(false)
 	began := time.Now()
-	c.expectClosed()
+	c.ExpectClosed()
 	if d := time.Since(began); d < 250*time.Millisecond {
 		t.Fatalf("closed after %v, before the idle timeout", d)
 	}
@@ -430,8 +430,8 @@ func TestOverflowingFileQueueDoesNotBlockRoute(t *testing.T) {
 	var worst time.Duration
 	for i := range 20 {
 		began := time.Now()
-		c.send(get(fmt.Sprintf("/echo/%d", i)))
-		if r := c.read(false); r.Status != 200 {
+		c.Send(get(fmt.Sprintf("/echo/%d", i)))
+		if r := c.Read(false); r.Status != 200 {
 			t.Fatalf("echo: %d", r.Status)
 		}
 		worst = max(worst, time.Since(began))

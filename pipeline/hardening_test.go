@@ -113,12 +113,12 @@ func TestLargeUploadStreamsWithFlatMemory(t *testing.T) {
 	peak := peakHeap(stop)
 
 	c := dial(t, ts.addr)
-	c.conn.SetDeadline(time.Now().Add(60 * time.Second))
-	c.send("POST /files/big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n")
-	if _, err := io.CopyN(c.conn, &pattern{seed: 7}, size); err != nil {
+	c.Conn.SetDeadline(time.Now().Add(60 * time.Second))
+	c.Send("POST /files/big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n")
+	if _, err := io.CopyN(c.Conn, &pattern{seed: 7}, size); err != nil {
 		t.Fatal(err)
 	}
-	r := c.read(false)
+	r := c.Read(false)
 	close(stop)
 	if r.Status != 201 {
 		t.Fatalf("status %d", r.Status)
@@ -210,8 +210,8 @@ func TestExpectContinueRefusedAtOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, ts.addr)
-			c.send(tt.raw)
-			r := c.read(false)
+			c.Send(tt.raw)
+			r := c.Read(false)
 			if r.Status != tt.status || r.Get(t, "Connection") != "close" {
 				t.Fatalf("got %d Connection %q, want %d and close", r.Status, r.Get(t, "Connection"), tt.status)
 			}
@@ -228,7 +228,7 @@ func TestSlowUploaderDoesNotHoldTheFilePool(t *testing.T) {
 	ts := start(t, options{cfg: pipeline.Config{FileWorkers: 1}})
 	os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("file"), 0o644)
 	up := dial(t, ts.addr)
-	up.send("POST /files/slow.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+	up.Send("POST /files/slow.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -239,7 +239,7 @@ func TestSlowUploaderDoesNotHoldTheFilePool(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(10 * time.Millisecond):
-				up.conn.Write([]byte("x"))
+				up.Conn.Write([]byte("x"))
 			}
 		}
 	})
@@ -258,12 +258,12 @@ func TestSlowUploaderDoesNotHoldTheFilePool(t *testing.T) {
 func TestPipelinedAfterStreamedBody(t *testing.T) {
 	ts := start(t, options{})
 	c := dial(t, ts.addr)
-	c.send("POST /files/a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + get("/files/a.txt") + get("/echo/z"))
+	c.Send("POST /files/a.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + get("/files/a.txt") + get("/echo/z"))
 	for i, want := range []struct {
 		status int
 		body   string
 	}{{201, ""}, {200, "abc"}, {200, "z"}} {
-		if r := c.read(false); r.Status != want.status || string(r.Body) != want.body {
+		if r := c.Read(false); r.Status != want.status || string(r.Body) != want.body {
 			t.Fatalf("response %d: %d %q", i, r.Status, r.Body)
 		}
 	}
@@ -275,8 +275,8 @@ func TestWriteTimeout(t *testing.T) {
 	ts := start(t, options{cfg: pipeline.Config{WriteTimeout: 300 * time.Millisecond}})
 	os.WriteFile(filepath.Join(ts.dir, "big.bin"), bytesOf(32<<20), 0o644)
 	c := dial(t, ts.addr)
-	c.conn.(interface{ SetReadBuffer(int) error }).SetReadBuffer(4096)
-	c.send(get("/files/big.bin"))
+	c.Conn.(interface{ SetReadBuffer(int) error }).SetReadBuffer(4096)
+	c.Send(get("/files/big.bin"))
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		if st := ts.srv.Stats(); st.TimedOut > 0 && st.OpenConns == 0 {
@@ -303,13 +303,13 @@ func TestLargeDownloadFlatMemory(t *testing.T) {
 	stop := make(chan struct{})
 	peak := peakHeap(stop)
 	c := dial(t, ts.addr)
-	c.conn.SetDeadline(time.Now().Add(60 * time.Second))
-	c.send(get("/files/sparse.bin"))
-	head := c.read(true) // the body follows; count it without keeping it
+	c.Conn.SetDeadline(time.Now().Add(60 * time.Second))
+	c.Send(get("/files/sparse.bin"))
+	head := c.Read(true) // the body follows; count it without keeping it
 	if head.Status != 200 || head.Get(t, "Content-Length") != strconv.Itoa(size) {
 		t.Fatalf("%d, Content-Length %s", head.Status, head.Get(t, "Content-Length"))
 	}
-	n, err := io.CopyN(io.Discard, c.r, size)
+	n, err := io.CopyN(io.Discard, c.R, size)
 	close(stop)
 	if err != nil || n != size {
 		t.Fatalf("read %d bytes: %v", n, err)
@@ -334,9 +334,9 @@ func (p *panicky) Route(req *parser.Request, resp *response.Response) router.Kin
 func TestHandlerPanicIs500(t *testing.T) {
 	ts := start(t, options{router: &panicky{}})
 	c := dial(t, ts.addr)
-	c.send(get("/echo/before") + get("/panic") + get("/echo/after"))
+	c.Send(get("/echo/before") + get("/panic") + get("/echo/after"))
 	for i, want := range []int{200, 500, 200} {
-		if r := c.read(false); r.Status != want {
+		if r := c.Read(false); r.Status != want {
 			t.Fatalf("response %d: %d, want %d", i, r.Status, want)
 		}
 	}
@@ -351,10 +351,10 @@ func TestShutdownDrains(t *testing.T) {
 	ts := start(t, options{filesDelay: 500 * time.Millisecond})
 	os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("slow"), 0o644)
 	idle := dial(t, ts.addr)
-	idle.send(get("/echo/idle"))
-	idle.read(false)
+	idle.Send(get("/echo/idle"))
+	idle.Read(false)
 	busy := dial(t, ts.addr)
-	busy.send(get("/files/f.txt"))
+	busy.Send(get("/files/f.txt"))
 	time.Sleep(100 * time.Millisecond) // in the file pool now
 
 	done := make(chan error, 1)
@@ -363,8 +363,8 @@ func TestShutdownDrains(t *testing.T) {
 		defer cancel()
 		done <- ts.srv.Shutdown(ctx)
 	}()
-	idle.expectClosed()
-	r := busy.read(false)
+	idle.ExpectClosed()
+	r := busy.Read(false)
 	if r.Status != 200 || string(r.Body) != "slow" || r.Get(t, "Connection") != "close" {
 		t.Fatalf("in-flight request: %d %q Connection %q", r.Status, r.Body, r.Get(t, "Connection"))
 	}
@@ -381,7 +381,7 @@ func TestShutdownDeadline(t *testing.T) {
 	ts := start(t, options{filesDelay: 3 * time.Second})
 	os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("slow"), 0o644)
 	busy := dial(t, ts.addr)
-	busy.send(get("/files/f.txt"))
+	busy.Send(get("/files/f.txt"))
 	time.Sleep(100 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -393,7 +393,7 @@ func TestShutdownDeadline(t *testing.T) {
 	if d := time.Since(began); d > 5*time.Second {
 		t.Fatalf("Shutdown took %v", d)
 	}
-	busy.expectClosed()
+	busy.ExpectClosed()
 }
 
 // Load: 1,000 concurrent connections × 20 keep-alive requests all succeed.

@@ -2,10 +2,6 @@ package pipeline_test
 
 import (
 	"bufio"
-	"context"
-	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -16,6 +12,7 @@ import (
 
 	"pipehttp/files"
 	"pipehttp/internal/rawhttp"
+	"pipehttp/internal/servertest"
 	"pipehttp/parser"
 	"pipehttp/pipeline"
 	"pipehttp/response"
@@ -53,30 +50,18 @@ func start(t *testing.T, o options) *testServer {
 	if rt == nil {
 		rt = router.New()
 	}
+	t.Cleanup(func() { store.Close() })
 	o.cfg.Addr = "127.0.0.1:0"
-	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	fh := &files.Handler{Store: store, Delay: o.filesDelay}
 	srv, err := pipeline.New(o.cfg, pipeline.Handlers{
 		Router:  rt,
 		Files:   fh,
 		Receive: receiver(fh),
-	}, log)
+	}, servertest.Log(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve() }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		if err := <-served; err != nil && !errors.Is(err, pipeline.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-		store.Close()
-	})
+	servertest.Run(t, srv)
 	return &testServer{srv: srv, addr: srv.Addr().String(), dir: dir}
 }
 
@@ -91,76 +76,20 @@ func receiver(fh *files.Handler) func(*parser.Request, *response.Response) pipel
 	}
 }
 
-type testLog struct{ t *testing.T }
-
-func (l testLog) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
-// client is a raw TCP client: it sends exact bytes and reads responses
-// strictly (CRLF line ends, a Content-Length on every response).
-type client struct {
-	t    *testing.T
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-func dial(t *testing.T, addr string) *client {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	return &client{t: t, conn: conn, r: bufio.NewReader(conn)}
-}
-
-func (c *client) send(raw string) {
-	c.t.Helper()
-	if _, err := io.WriteString(c.conn, raw); err != nil {
-		c.t.Fatalf("send: %v", err)
-	}
-}
+// dial opens a raw TCP client that fails the test on any error.
+var dial = rawhttp.Dial
 
 // resp is a response as read by the strict raw reader.
 type resp = rawhttp.Response
 
-// read reads one response; head is true for the response to a HEAD request
-// (no body whatever Content-Length says).
-func (c *client) read(head bool) *resp {
-	c.t.Helper()
-	r, err := readResponse(c.r, head)
-	if err != nil {
-		c.t.Fatalf("read response: %v", err)
-	}
-	return r
-}
-
 var readResponse = rawhttp.Read
-
-// expectClosed checks that the server closes the connection: the next read
-// sees EOF (or a reset) and no more bytes.
-func (c *client) expectClosed() {
-	c.t.Helper()
-	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b, err := c.r.ReadByte()
-	if err == nil {
-		rest, _ := c.r.Peek(c.r.Buffered())
-		c.t.Fatalf("connection still open: read %q", append([]byte{b}, rest...))
-	}
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		c.t.Fatal("connection still open after 5s")
-	}
-}
 
 // roundTrip sends one request on a fresh connection and reads the reply.
 func roundTrip(t *testing.T, addr, raw string) *resp {
 	t.Helper()
 	c := dial(t, addr)
-	c.send(raw)
-	return c.read(strings.HasPrefix(raw, "HEAD "))
+	c.Send(raw)
+	return c.Read(strings.HasPrefix(raw, "HEAD "))
 }
 
 func get(path string) string {

@@ -47,13 +47,13 @@ func TestStatsPerStageAndRoute(t *testing.T) {
 	ts := start(t, options{})
 	c := dial(t, ts.addr)
 	for i := range 10 {
-		c.send(get(fmt.Sprintf("/echo/%d", i)))
-		if r := c.read(false); r.Status != 200 {
+		c.Send(get(fmt.Sprintf("/echo/%d", i)))
+		if r := c.Read(false); r.Status != 200 {
 			t.Fatalf("echo: %d", r.Status)
 		}
 	}
-	c.send(get("/files/missing"))
-	if r := c.read(false); r.Status != 404 {
+	c.Send(get("/files/missing"))
+	if r := c.Read(false); r.Status != 404 {
 		t.Fatalf("missing file: %d", r.Status)
 	}
 	if r := roundTrip(t, ts.addr, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"); r.Status != 400 {
@@ -170,10 +170,10 @@ func TestAccessLog(t *testing.T) {
 		AccessLog:     slog.New(slog.NewJSONHandler(&buf, nil)),
 	}})
 	c := dial(t, ts.addr)
-	c.send(get("/echo/hello"))
-	c.read(false)
-	c.send(get("/files/none"))
-	c.read(false)
+	c.Send(get("/echo/hello"))
+	c.Read(false)
+	c.Send(get("/files/none"))
+	c.Read(false)
 	eventually(t, "two access-log lines", func() bool { return strings.Count(buf.String(), "\n") == 2 })
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	want := []struct {

@@ -11,7 +11,7 @@ import (
 func TestConditional(t *testing.T) {
 	s := newSite(t)
 	c := dial(t, start(t, s.root, static.Config{}))
-	first := c.request("GET", "/hello.txt")
+	first := c.Request("GET", "/hello.txt")
 	etag, lastMod := first.Get(t, "ETag"), first.Get(t, "Last-Modified")
 	if len(etag) < 3 || etag[0] != '"' || etag[len(etag)-1] != '"' {
 		t.Fatalf("ETag %q is not a strong entity-tag", etag)
@@ -55,7 +55,7 @@ func TestConditional(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := c.request("GET", "/hello.txt", tc.header...)
+			r := c.Request("GET", "/hello.txt", tc.header...)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
@@ -77,7 +77,7 @@ func TestConditional(t *testing.T) {
 	}
 	t.Run("a changed file gets a new ETag", func(t *testing.T) {
 		s.write(t, "hello.txt", []byte("changed!\n"))
-		r := c.request("GET", "/hello.txt", "If-None-Match: "+etag)
+		r := c.Request("GET", "/hello.txt", "If-None-Match: "+etag)
 		if r.Status != 200 || string(r.Body) != "changed!\n" || r.Get(t, "ETag") == etag {
 			t.Errorf("%d %q ETag %q (old %q)", r.Status, r.Body, r.Get(t, "ETag"), etag)
 		}

@@ -39,7 +39,7 @@ func TestGzip(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := c.request("GET", tc.path, tc.header...)
+			r := c.Request("GET", tc.path, tc.header...)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
@@ -63,20 +63,20 @@ func TestGzip(t *testing.T) {
 	}
 
 	t.Run("each representation has its own ETag, and a 304 of its own", func(t *testing.T) {
-		plain := c.request("GET", "/style.css")
-		zipped := c.request("GET", "/style.css", ae)
-		pre := c.request("GET", "/app.js", ae)
+		plain := c.Request("GET", "/style.css")
+		zipped := c.Request("GET", "/style.css", ae)
+		pre := c.Request("GET", "/app.js", ae)
 		ids := map[string]bool{plain.Get(t, "ETag"): true, zipped.Get(t, "ETag"): true, pre.Get(t, "ETag"): true}
 		if len(ids) != 3 {
 			t.Fatalf("ETags not distinct: %v", ids)
 		}
-		if r := c.request("GET", "/style.css", ae, "If-None-Match: "+zipped.Get(t, "ETag")); r.Status != 304 || r.Get(t, "Vary") != "Accept-Encoding" {
+		if r := c.Request("GET", "/style.css", ae, "If-None-Match: "+zipped.Get(t, "ETag")); r.Status != 304 || r.Get(t, "Vary") != "Accept-Encoding" {
 			t.Errorf("gzip revalidation: %d Vary %q", r.Status, r.Get(t, "Vary"))
 		}
-		if r := c.request("GET", "/style.css", "If-None-Match: "+zipped.Get(t, "ETag")); r.Status != 200 {
+		if r := c.Request("GET", "/style.css", "If-None-Match: "+zipped.Get(t, "ETag")); r.Status != 200 {
 			t.Errorf("identity request with the gzip ETag: %d, want 200", r.Status)
 		}
-		again := c.request("GET", "/style.css", ae)
+		again := c.Request("GET", "/style.css", ae)
 		if !bytes.Equal(again.Body, zipped.Body) || again.Get(t, "ETag") != zipped.Get(t, "ETag") {
 			t.Errorf("on-the-fly gzip is not deterministic")
 		}

@@ -51,7 +51,7 @@ func TestListingHostileNames(t *testing.T) {
 	c := dial(t, start(t, root, static.Config{}))
 
 	t.Run("html", func(t *testing.T) {
-		r := c.request("GET", "/h/")
+		r := c.Request("GET", "/h/")
 		if r.Status != 200 || r.Get(t, "Content-Type") != "text/html; charset=utf-8" {
 			t.Fatalf("%d %q", r.Status, r.Get(t, "Content-Type"))
 		}
@@ -82,7 +82,7 @@ func TestListingHostileNames(t *testing.T) {
 			if strings.HasSuffix(text, "/") {
 				continue
 			}
-			got := c.request("GET", "/h/"+strings.TrimPrefix(href, "./"))
+			got := c.Request("GET", "/h/"+strings.TrimPrefix(href, "./"))
 			if got.Status != 200 || string(got.Body) != "content of "+text {
 				t.Errorf("following %q: %d %q", href, got.Status, got.Body)
 			}
@@ -95,7 +95,7 @@ func TestListingHostileNames(t *testing.T) {
 	})
 
 	t.Run("json", func(t *testing.T) {
-		r := c.request("GET", "/h/", "Accept: application/json")
+		r := c.Request("GET", "/h/", "Accept: application/json")
 		if r.Status != 200 || r.Get(t, "Content-Type") != "application/json" {
 			t.Fatalf("%d %q", r.Status, r.Get(t, "Content-Type"))
 		}
@@ -126,7 +126,7 @@ func TestListingHostileNames(t *testing.T) {
 			if e.Type != "file" || e.Size != int64(len("content of "+e.Name)) || time.Since(e.Modified) > time.Hour {
 				t.Errorf("entry %+v", e)
 			}
-			got := c.request("GET", "/h/"+strings.TrimPrefix(e.Href, "./"))
+			got := c.Request("GET", "/h/"+strings.TrimPrefix(e.Href, "./"))
 			if string(got.Body) != "content of "+e.Name {
 				t.Errorf("following %q: %d %q", e.Href, got.Status, got.Body)
 			}
@@ -156,7 +156,7 @@ func TestListingNegotiation(t *testing.T) {
 		if tc.accept != "" {
 			hdr = append(hdr, tc.accept)
 		}
-		if r := c.request("GET", "/site/sub/", hdr...); r.Get(t, "Content-Type") != tc.ctype {
+		if r := c.Request("GET", "/site/sub/", hdr...); r.Get(t, "Content-Type") != tc.ctype {
 			t.Errorf("%q: %q, want %q", tc.accept, r.Get(t, "Content-Type"), tc.ctype)
 		}
 	}

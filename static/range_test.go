@@ -97,7 +97,7 @@ func TestRanges(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := c.request("GET", "/bin", "Range: "+tc.rng)
+			r := c.Request("GET", "/bin", "Range: "+tc.rng)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
@@ -146,7 +146,7 @@ func TestRangeParts(t *testing.T) {
 	s.write(t, "bin4k", big)
 	c := dial(t, start(t, s.root, static.Config{}))
 	for n, status := range map[int]int{2: 206, 16: 206, 17: 200, 40: 200} {
-		r := c.request("GET", "/bin4k", "Range: bytes="+manyRanges(n))
+		r := c.Request("GET", "/bin4k", "Range: bytes="+manyRanges(n))
 		if r.Status != status {
 			t.Errorf("%d ranges: %d, want %d", n, r.Status, status)
 			continue
@@ -174,7 +174,7 @@ func TestRangeParts(t *testing.T) {
 func TestIfRange(t *testing.T) {
 	s := newSite(t)
 	c := dial(t, start(t, s.root, static.Config{}))
-	full := c.request("GET", "/hello.txt")
+	full := c.Request("GET", "/hello.txt")
 	etag, lastMod := full.Get(t, "ETag"), full.Get(t, "Last-Modified")
 	tests := []struct {
 		name, ifRange string
@@ -189,7 +189,7 @@ func TestIfRange(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := c.request("GET", "/hello.txt", "Range: bytes=0-4", "If-Range: "+tc.ifRange)
+			r := c.Request("GET", "/hello.txt", "Range: bytes=0-4", "If-Range: "+tc.ifRange)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
@@ -207,7 +207,7 @@ func TestEmptyFileRanges(t *testing.T) {
 	s := newSite(t)
 	c := dial(t, start(t, s.root, static.Config{}))
 	for rng, status := range map[string]int{"bytes=0-": 416, "bytes=-10": 200, "bytes=0-0": 416} {
-		if r := c.request("GET", "/empty.txt", "Range: "+rng); r.Status != status {
+		if r := c.Request("GET", "/empty.txt", "Range: "+rng); r.Status != status {
 			t.Errorf("%s: %d, want %d", rng, r.Status, status)
 		}
 	}
@@ -226,7 +226,7 @@ func TestLargeFile(t *testing.T) {
 	want := sha256.Sum256(data)
 	c := dial(t, start(t, root, static.Config{}))
 
-	whole := c.request("GET", "/big.bin", "Accept-Encoding: gzip")
+	whole := c.Request("GET", "/big.bin", "Accept-Encoding: gzip")
 	if whole.Status != 200 || whole.Has("Content-Encoding") || sha256.Sum256(whole.Body) != want {
 		t.Fatalf("whole: %d, %d bytes, encoding %q, sha256 differs", whole.Status, len(whole.Body), whole.Get(t, "Content-Encoding"))
 	}
@@ -234,7 +234,7 @@ func TestLargeFile(t *testing.T) {
 
 	h := sha256.New()
 	for _, r := range []string{"0-16777215", "16777216-33554431", "33554432-50331647", "50331648-"} {
-		got := c.request("GET", "/big.bin", "Range: bytes="+r)
+		got := c.Request("GET", "/big.bin", "Range: bytes="+r)
 		if got.Status != 206 {
 			t.Fatalf("range %s: %d", r, got.Status)
 		}
@@ -245,7 +245,7 @@ func TestLargeFile(t *testing.T) {
 	}
 
 	// Two quarters with a gap (adjacent ranges would be coalesced).
-	multi := c.request("GET", "/big.bin", "Range: bytes=0-16777215, 33554432-50331647")
+	multi := c.Request("GET", "/big.bin", "Range: bytes=0-16777215, 33554432-50331647")
 	ps := parts(t, multi)
 	if multi.Status != 206 || len(ps) != 2 {
 		t.Fatalf("multipart: %d, %d parts", multi.Status, len(ps))

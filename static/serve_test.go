@@ -41,7 +41,7 @@ func TestServeFiles(t *testing.T) {
 	c := dial(t, addr) // one keep-alive connection for all
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := c.request("GET", tc.path)
+			r := c.Request("GET", tc.path)
 			if r.Status != 200 {
 				t.Fatalf("status %d", r.Status)
 			}
@@ -92,7 +92,7 @@ func TestDirectories(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := dial(t, addr).request("GET", tc.path) // a 400 may close the connection
+			r := dial(t, addr).Request("GET", tc.path) // a 400 may close the connection
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d", r.Status, tc.status)
 			}
@@ -137,7 +137,7 @@ func TestConfinement(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := dial(t, addr).request("GET", tc.path)
+			r := dial(t, addr).Request("GET", tc.path)
 			if r.Status != tc.status {
 				t.Errorf("status %d, want %d", r.Status, tc.status)
 			}
@@ -147,7 +147,7 @@ func TestConfinement(t *testing.T) {
 		})
 	}
 	// The listing leaves out symlinks that lead outside.
-	r := dial(t, addr).request("GET", "/")
+	r := dial(t, addr).Request("GET", "/")
 	for _, name := range []string{"link-out", "link-abs", "link-parent"} {
 		if bytes.Contains(r.Body, []byte(name)) {
 			t.Errorf("listing shows %s", name)
@@ -164,11 +164,11 @@ func TestDotfiles(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		c := dial(t, start(t, s.root, static.Config{}))
 		for _, p := range paths {
-			if r := c.request("GET", p); r.Status != 404 {
+			if r := c.Request("GET", p); r.Status != 404 {
 				t.Errorf("%s: status %d, want 404", p, r.Status)
 			}
 		}
-		r := c.request("GET", "/")
+		r := c.Request("GET", "/")
 		if bytes.Contains(r.Body, []byte(".secret")) || bytes.Contains(r.Body, []byte(".hidden")) {
 			t.Errorf("listing shows dotfiles:\n%s", r.Body)
 		}
@@ -176,11 +176,11 @@ func TestDotfiles(t *testing.T) {
 	t.Run("--dotfiles", func(t *testing.T) {
 		c := dial(t, start(t, s.root, static.Config{Dotfiles: true}))
 		for _, p := range paths {
-			if r := c.request("GET", p); r.Status != 200 {
+			if r := c.Request("GET", p); r.Status != 200 {
 				t.Errorf("%s: status %d, want 200", p, r.Status)
 			}
 		}
-		r := c.request("GET", "/")
+		r := c.Request("GET", "/")
 		if !bytes.Contains(r.Body, []byte(`href="./.secret"`)) || !bytes.Contains(r.Body, []byte(`href="./.hidden/"`)) {
 			t.Errorf("listing lacks dotfiles:\n%s", r.Body)
 		}
@@ -212,8 +212,8 @@ func TestHead(t *testing.T) {
 	c := dial(t, addr)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g := c.request("GET", tc.path, tc.header...)
-			h := c.request("HEAD", tc.path, tc.header...)
+			g := c.Request("GET", tc.path, tc.header...)
+			h := c.Request("HEAD", tc.path, tc.header...)
 			if tc.name == "range is ignored for HEAD (RFC 9110 §14.2)" {
 				if h.Status != 200 || h.Get(t, "Content-Length") != "1024" {
 					t.Errorf("HEAD with Range: %d, Content-Length %s", h.Status, h.Get(t, "Content-Length"))
@@ -226,7 +226,7 @@ func TestHead(t *testing.T) {
 			if gh, hh := headOf(g), headOf(h); gh != hh {
 				t.Errorf("HEAD head differs:\nGET  %s\nHEAD %s", gh, hh)
 			}
-			if r := c.request("GET", "/hello.txt"); r.Status != 200 || string(r.Body) != "hello, world\n" {
+			if r := c.Request("GET", "/hello.txt"); r.Status != 200 || string(r.Body) != "hello, world\n" {
 				t.Fatalf("next response on the connection: %d %q", r.Status, r.Body)
 			}
 		})
@@ -253,19 +253,19 @@ func TestMethods(t *testing.T) {
 	s := newSite(t)
 	c := dial(t, start(t, s.root, static.Config{}))
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
-		c.send(m + " /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
-		r := c.read(false)
+		c.Send(m + " /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+		r := c.Read(false)
 		if r.Status != 405 || r.Get(t, "Allow") != "GET, HEAD" {
 			t.Errorf("%s: %d Allow %q", m, r.Status, r.Get(t, "Allow"))
 		}
 	}
-	if r := c.request("OPTIONS", "/hello.txt"); r.Status != 204 || r.Get(t, "Allow") != "GET, HEAD, OPTIONS" {
+	if r := c.Request("OPTIONS", "/hello.txt"); r.Status != 204 || r.Get(t, "Allow") != "GET, HEAD, OPTIONS" {
 		t.Errorf("OPTIONS: %d Allow %q", r.Status, r.Get(t, "Allow"))
 	}
-	if r := c.request("GET", "/echo/hi"); r.Status != 200 || string(r.Body) != "hi" {
+	if r := c.Request("GET", "/echo/hi"); r.Status != 200 || string(r.Body) != "hi" {
 		t.Errorf("/echo/hi: %d %q", r.Status, r.Body)
 	}
-	if r := c.request("GET", "/files/none"); r.Status != 404 {
+	if r := c.Request("GET", "/files/none"); r.Status != 404 {
 		t.Errorf("/files/none: %d", r.Status)
 	}
 }
