@@ -29,8 +29,10 @@
 //     borrowed for the flight, then every complete request in it becomes one
 //     batch. Blocks while the route queue is full.
 //   - route (RouteWorkers, RouteQueue): the router answers cheap requests
-//     in place; file requests go to the file queue, waiting at most
-//     QueueWait for room and otherwise answered 503 with Retry-After.
+//     in place; file requests are offered to the file queue without
+//     waiting. If it is full they wait in the waiting room (one goroutine,
+//     admit.go) at most QueueWait and are otherwise answered 503 with
+//     Retry-After: a route worker never waits for the disk.
 //   - file-I/O (FileWorkers, FileQueue): the only goroutines that touch the
 //     disk, so a slow disk delays file requests and nothing else.
 //   - write (WriteWorkers, WriteQueue): responses of a connection leave in
