@@ -127,6 +127,21 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.dotfiles && o.root == "" {
 		return o, fmt.Errorf("--dotfiles needs static mode (--root DIR or a DIR argument)")
 	}
+	// Every count has a real default on its flag, so a 0 here was typed:
+	// refuse it rather than let the pipeline read it as "use the default".
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"accept-workers", c.AcceptWorkers}, {"poll-workers", c.PollWorkers},
+		{"parse-workers", c.ParseWorkers}, {"route-workers", c.RouteWorkers},
+		{"write-workers", c.WriteWorkers}, {"file-workers", c.FileWorkers},
+		{"queue", o.queue}, {"max-conns", c.MaxConns},
+	} {
+		if f.v < 1 {
+			return o, fmt.Errorf("--%s must be at least 1, got %d", f.name, f.v)
+		}
+	}
 	if o.port < 0 || o.port > 65535 {
 		return o, fmt.Errorf("--port %d is out of range", o.port)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -171,6 +172,10 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--parse-workers", "0"},
+		{"--file-workers", "-1"},
+		{"--queue", "0"},
+		{"--max-conns", "0"},
+		{"--header-timeout", "-1s"},
 		{"--port", "70000"},
 		{"--directory", "/definitely/not/here"},
 		{"stray-argument"},
@@ -182,7 +187,12 @@ func TestBadFlags(t *testing.T) {
 		{"--dotfiles"},
 		{"--root", "main.go"},
 	} {
-		out, err := exec.Command(binary, args...).CombinedOutput()
+		// A flag wrongly accepted would start a server: bound it, and keep it
+		// off the default ports.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, binary, append([]string{"--port", "0", "--admin-addr", ""}, args...)...)
+		out, err := cmd.CombinedOutput()
+		cancel()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 			t.Errorf("%q: exit %v, want 1; output %s", args, err, out)
