@@ -47,9 +47,14 @@
 // batch until the batch's last response is written. Nothing reads a
 // connection whose batch is in flight, so the read side needs no lock and
 // responses need no reordering beyond the batch's own sequence; pipelined
-// requests in one batch are still routed and served in parallel. The cost
-// is that a pipelining client's next requests wait for the current batch:
-// they are parsed when it completes.
+// requests in one batch are still routed and served in parallel. Only safe
+// methods share a batch (RFC 9112 §9.3.2): an unsafe request waits for the
+// requests before it, and the ones after it wait for it. A body that is
+// streamed (stream.go) is the exception to "nothing reads": its batch is
+// that one request, and the parse stage and a file worker take turns with
+// the connection until the body ends. The cost is that a pipelining
+// client's next requests wait for the current batch: they are parsed when
+// it completes.
 //
 // # Watching and resizing
 //
