@@ -278,3 +278,35 @@ func TestDashboardServed(t *testing.T) {
 		t.Errorf("DELETE /metrics: %d, Allow %q", status, hdr.Get("Allow"))
 	}
 }
+
+// A page from another origin cannot resize the server (a form POST needs no
+// CORS preflight, so the browser would send it): Origin must name the admin
+// listener itself, or be absent (curl, scripts).
+func TestResizeRefusesCrossOrigin(t *testing.T) {
+	s := startServers(t, pipeline.Config{FileWorkers: 1}, 0)
+	post := func(origin string) int {
+		req, err := http.NewRequest("POST", "http://"+s.adminAddr+"/debug/pipeline/stages/file", strings.NewReader("workers=3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post("http://evil.example"); got != 403 {
+		t.Fatalf("cross-origin resize: %d, want 403", got)
+	}
+	for _, st := range s.main.Stats().Stages {
+		if st.Name == "file" && st.Target != 1 {
+			t.Fatalf("cross-origin request resized the file pool to %d", st.Target)
+		}
+	}
+	if got := post("http://" + s.adminAddr); got != 200 {
+		t.Fatalf("same-origin resize: %d, want 200", got)
+	}
+}

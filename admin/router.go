@@ -141,6 +141,10 @@ func (rt *Router) snapshot(resp *response.Response) {
 // resize handles POST /debug/pipeline/stages/{stage}: the worker count comes
 // from a JSON body {"workers":N}, a form body workers=N, or the query.
 func (rt *Router) resize(stage string, req *parser.Request, resp *response.Response) {
+	if !sameOrigin(req) {
+		answer(resp, 403, "text/plain; charset=utf-8", []byte("cross-origin request refused\n"))
+		return
+	}
 	workers, err := workersOf(req)
 	if err != nil {
 		answer(resp, 400, "text/plain; charset=utf-8", []byte(err.Error()+"\n"))
@@ -162,6 +166,20 @@ func (rt *Router) resize(stage string, req *parser.Request, resp *response.Respo
 		Workers int    `json:"workers"`
 	}{stage, workers})
 	answer(resp, 200, "application/json", append(b, '\n'))
+}
+
+// sameOrigin refuses a resize posted by another site's page: browsers send
+// Origin with every cross-origin POST, and a plain form POST needs no CORS
+// preflight, so without this check any page a local user opens could
+// resize the server. Clients that send no Origin (curl, scripts) are
+// allowed.
+func sameOrigin(req *parser.Request) bool {
+	origin, ok := req.Header("Origin")
+	if !ok {
+		return true
+	}
+	u, err := url.Parse(string(origin))
+	return err == nil && u.Host != "" && u.Host == string(req.Host)
 }
 
 func workersOf(req *parser.Request) (int, error) {
