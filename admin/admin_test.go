@@ -18,6 +18,7 @@ import (
 
 	"pipehttp/admin"
 	"pipehttp/files"
+	"pipehttp/internal/rawhttp"
 	"pipehttp/pipeline"
 	"pipehttp/router"
 )
@@ -308,5 +309,13 @@ func TestResizeRefusesCrossOrigin(t *testing.T) {
 	}
 	if got := post("http://" + s.adminAddr); got != 200 {
 		t.Fatalf("same-origin resize: %d, want 200", got)
+	}
+	// DNS rebinding: a name that resolves to the loopback address is still
+	// another site.
+	c := rawhttp.Dial(t, s.adminAddr)
+	c.Send("POST /debug/pipeline/stages/file HTTP/1.1\r\nHost: rebound.example:9421\r\nOrigin: http://rebound.example:9421\r\n" +
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nworkers=4")
+	if r := c.Read(false); r.Status != 403 {
+		t.Fatalf("rebound host: %d, want 403", r.Status)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -172,8 +173,16 @@ func (rt *Router) resize(stage string, req *parser.Request, resp *response.Respo
 // Origin with every cross-origin POST, and a plain form POST needs no CORS
 // preflight, so without this check any page a local user opens could
 // resize the server. Clients that send no Origin (curl, scripts) are
-// allowed.
+// allowed. The Host must also be an IP literal or localhost, so a name
+// rebound to a loopback address (DNS rebinding) is not "same origin".
 func sameOrigin(req *parser.Request) bool {
+	host := string(req.Host)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host != "localhost" && net.ParseIP(strings.Trim(host, "[]")) == nil {
+		return false
+	}
 	origin, ok := req.Header("Origin")
 	if !ok {
 		return true
