@@ -199,33 +199,12 @@ func TestSlowDiskDoesNotSlowEcho(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("f"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for range 20 {
-		wg.Go(func() {
-			c, err := dialPlain(ts.addr)
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			c.Write([]byte(get("/files/f.txt")))
-			readResponse(c.r, false)
-		})
-	}
+	defer fileClients(ts.addr, 20)()
 	time.Sleep(100 * time.Millisecond) // let the file pool fill
 	if busy := fileStage(ts.srv).Busy; busy != 2 {
 		t.Fatalf("file workers busy: %d, want the pool saturated (2)", busy)
 	}
-	c := dial(t, ts.addr)
-	var worst time.Duration
-	for i := range 20 {
-		began := time.Now()
-		c.Send(get(fmt.Sprintf("/echo/%d", i)))
-		if r := c.Read(false); r.Status != 200 {
-			t.Fatalf("echo: %d", r.Status)
-		}
-		worst = max(worst, time.Since(began))
-	}
+	worst := slowestEcho(t, ts.addr, 0)
 	if worst > delay/2 {
 		t.Errorf("slowest /echo took %v with the file pool saturated (file delay %v)", worst, delay)
 	}
@@ -412,11 +391,23 @@ func TestOverflowingFileQueueDoesNotBlockRoute(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(ts.dir, "f.txt"), []byte("f"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	defer fileClients(ts.addr, 30)()
+	time.Sleep(50 * time.Millisecond)
+	if worst := slowestEcho(t, ts.addr, 10*time.Millisecond); worst > 100*time.Millisecond {
+		t.Errorf("slowest /echo took %v with the file queue overflowing", worst)
+	}
+	if fileStage(ts.srv).Shed == 0 {
+		t.Error("no file request was shed with 503")
+	}
+}
+
+// fileClients starts n clients that each GET /files/f.txt once; the
+// returned function waits for them.
+func fileClients(addr string, n int) (wait func()) {
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	for range 30 {
+	for range n {
 		wg.Go(func() {
-			c, err := dialPlain(ts.addr)
+			c, err := dialPlain(addr)
 			if err != nil {
 				return
 			}
@@ -425,8 +416,14 @@ func TestOverflowingFileQueueDoesNotBlockRoute(t *testing.T) {
 			readResponse(c.r, false)
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
-	c := dial(t, ts.addr)
+	return wg.Wait
+}
+
+// slowestEcho sends 20 /echo requests on one keep-alive connection, pause
+// apart, and returns the slowest round trip.
+func slowestEcho(t *testing.T, addr string, pause time.Duration) time.Duration {
+	t.Helper()
+	c := dial(t, addr)
 	var worst time.Duration
 	for i := range 20 {
 		began := time.Now()
@@ -435,12 +432,7 @@ func TestOverflowingFileQueueDoesNotBlockRoute(t *testing.T) {
 			t.Fatalf("echo: %d", r.Status)
 		}
 		worst = max(worst, time.Since(began))
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(pause)
 	}
-	if worst > 100*time.Millisecond {
-		t.Errorf("slowest /echo took %v with the file queue overflowing", worst)
-	}
-	if fileStage(ts.srv).Shed == 0 {
-		t.Error("no file request was shed with 503")
-	}
+	return worst
 }
