@@ -325,7 +325,8 @@ func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, sig
 	for {
 		select {
 		case err := <-done:
-			if serveErr := <-served; serveErr != nil {
+			// ErrServerClosed: the signal came before Serve had started.
+			if serveErr := <-served; serveErr != nil && !errors.Is(serveErr, pipeline.ErrServerClosed) {
 				return serveErr
 			}
 			if err != nil {
