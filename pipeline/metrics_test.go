@@ -63,7 +63,10 @@ func TestStatsPerStageAndRoute(t *testing.T) {
 	var st pipeline.Stats
 	eventually(t, "per-route counts", func() bool {
 		st = ts.srv.Stats()
-		return route(st, "/echo").Count == 10 && route(st, "/files").Count == 1 && route(st, "other").Count == 1
+		// A stage counts an item once its worker is done with it, just
+		// after the response has gone out: wait for those too.
+		return route(st, "/echo").Count == 10 && route(st, "/files").Count == 1 && route(st, "other").Count == 1 &&
+			stage(st, "write").Service.Count >= 11 && stage(st, "file").Service.Count == 1
 	})
 	echo := route(st, "/echo")
 	if echo.Status["2xx"] != 10 || echo.Bytes != 10 || echo.Latency.Count != 10 || echo.Latency.P50 <= 0 {
