@@ -4,8 +4,6 @@ import (
 	"time"
 
 	"github.com/sourcegraph/conc"
-
-	"pipehttp/response"
 )
 
 // File admission: the waiting room in front of the file queue.
@@ -94,20 +92,15 @@ func (s *Server) waitingRoom() {
 	}
 }
 
-// shed answers a file job that could not get into the file pool in time.
+// shed answers a file job that could not get into the file pool in time:
+// 503 with Retry-After. A streamed request's body is abandoned with it, so
+// its connection closes after the answer.
 func (s *Server) shed(j *job) {
 	s.stats.file.shedFor(reasonQueueFull)
-	c := j.c
-	j.resp.Release()
-	j.resp.Reset()
-	answerError(&j.resp, 503)
-	j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
 	if j.stream != streamNone {
-		if j.sink != nil {
-			j.sink.Abort()
-			j.sink = nil
-		}
-		s.skipBody(c.fl, j)
+		s.abortStream(j.c, j.c.fl, j, 503)
+		return
 	}
-	s.complete(c, j)
+	refuse(&j.resp, 503)
+	s.complete(j.c, j)
 }

@@ -50,14 +50,10 @@ func (s *Server) route(c *conn, start int64, k *catcher) {
 			if j.stream == streamRouting {
 				j.task = taskBegin
 			}
-			if s.admit(j) {
-				continue // the file worker (or the waiting room) completes it
+			if !s.admit(j) {
+				s.shed(j)
 			}
-			s.stats.file.shedFor(reasonQueueFull)
-			j.resp.Release()
-			j.resp.Reset()
-			answerError(&j.resp, 503)
-			j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
+			continue // the file worker, the waiting room or shed completes it
 		}
 		if j.stream == streamRouting {
 			s.skipBody(fl, j) // answered on its head alone
@@ -102,14 +98,23 @@ func (k *catcher) try(f func()) *panics.Recovered {
 func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {
 	s.stats.panics.Add(1)
 	s.log.Error("handler panicked", "method", string(j.req.Method), "target", string(j.req.Target), "panic", r.String())
-	j.resp.Release()
-	j.resp.Reset()
-	answerError(&j.resp, 500)
+	refuse(&j.resp, 500)
 }
 
 // answerError fills resp with an empty-bodied error status.
 func answerError(resp *response.Response, status int) {
 	resp.Status = status
+}
+
+// refuse replaces whatever resp held (closing its file) with an
+// empty-bodied error status; a 503 tells the client when to retry.
+func refuse(resp *response.Response, status int) {
+	resp.Release()
+	resp.Reset()
+	answerError(resp, status)
+	if status == 503 {
+		resp.Fields = append(resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
+	}
 }
 
 // complete marks j's response ready and, if it is the next one its

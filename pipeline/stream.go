@@ -95,8 +95,7 @@ func (s *Server) parseStream(c *conn, fl *flight, j *job) {
 	}
 	j.task = taskBody
 	if !s.admit(j) {
-		s.stats.file.shedFor(reasonQueueFull)
-		s.abortStream(c, fl, j, 503)
+		s.shed(j)
 	}
 }
 
@@ -190,12 +189,7 @@ func (s *Server) abortStream(c *conn, fl *flight, j *job, status int) {
 		j.sink.Abort()
 		j.sink = nil
 	}
-	j.resp.Release()
-	j.resp.Reset()
-	answerError(&j.resp, status)
-	if status == 503 {
-		j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
-	}
+	refuse(&j.resp, status)
 	s.skipBody(fl, j)
 	s.complete(c, j)
 }
