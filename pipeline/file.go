@@ -45,6 +45,7 @@ func (s *Server) runFileTask(j *job) {
 	case taskBody:
 		s.pumpBody(c, j)
 	default:
+		s.hook(stageFile, j)
 		h := s.fileHandler(j)
 		if r := panics.Try(func() { h.Serve(&j.req, &j.resp) }); r != nil {
 			s.handlerPanicked(j, r)

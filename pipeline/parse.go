@@ -198,6 +198,7 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 				fl.reparse = true
 				return
 			}
+			s.hook(stageParse, j)
 			headStart := fl.off
 			fl.off += n
 			j.bodyReader.Reset(&j.req, s.cfg.Limits)

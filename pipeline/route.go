@@ -41,6 +41,7 @@ func (s *Server) route(c *conn, start int64, k *catcher) {
 	gone := c.dead.Load() || s.forced.Load()
 	for _, j := range fl.jobs {
 		j.t.routed = start
+		s.hook(stageRoute, j)
 		switch {
 		case gone:
 		case j.failed != nil:

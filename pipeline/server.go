@@ -87,6 +87,10 @@ type Server struct {
 	draining atomic.Bool // Shutdown began: close idle connections, answer with Connection: close
 	forced   atomic.Bool // Shutdown's deadline passed: abandon in-flight requests
 
+	// hooks are test hooks (export_test.go): hooks[stage] is called with
+	// each request's target as that stage handles it.
+	hooks [nPools]func(target string)
+
 	shutdownOnce sync.Once
 	shutdown     chan struct{} // closed when Shutdown is first called
 	done         chan struct{} // closed when Serve has returned
@@ -267,6 +271,13 @@ func (s *Server) beginShutdown() {
 		s.draining.Store(true)
 		close(s.shutdown)
 	})
+}
+
+// hook calls the test hook of stage, if one is set.
+func (s *Server) hook(stage int, j *job) {
+	if h := s.hooks[stage]; h != nil {
+		h(string(j.req.Target))
+	}
 }
 
 // wakePollers wakes every poller. Shutdown may call it while Serve's

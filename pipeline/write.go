@@ -109,6 +109,7 @@ func (s *Server) serialize(fl *flight, start, end int) int {
 	i := start
 	for ; i < end && (i == start || fl.out.queued() < maxQueuedOutput); i++ {
 		j := fl.jobs[i]
+		s.hook(stageWrite, j)
 		last := i == len(fl.jobs)-1
 		j.resp.Close = last && (fl.closeAfter || s.draining.Load())
 		j.resp.KeepAlive = !j.resp.Close && j.req.Version == parser.HTTP10
