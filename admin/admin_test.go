@@ -210,7 +210,7 @@ func TestMetricsMoveUnderLoad(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &st); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Stages) != 5 || st.Stages[1].Name != "parse" || st.Stages[1].Taken < 200 {
+	if len(st.Stages) != 6 || st.Stages[2].Name != "parse" || st.Stages[2].Taken < 200 {
 		t.Errorf("pipeline.json stages: %+v", st.Stages)
 	}
 	for _, r := range st.Routes {

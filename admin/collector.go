@@ -41,7 +41,7 @@ func newCollector(t Target) *collector {
 		stageBusy:    d("stage_busy_workers", "Workers of the stage handling an item now.", "stage"),
 		queueLen:     d("stage_queue_length", "Items waiting in the stage's queue.", "stage"),
 		queueCap:     d("stage_queue_capacity", "Capacity of the stage's queue.", "stage"),
-		stageItems:   d("stage_items_total", "Items the stage has handled (connections for accept, parse, route and write; requests for file).", "stage"),
+		stageItems:   d("stage_items_total", "Items the stage has handled (connections for accept, parse, route and write; readiness events for poll; requests for file).", "stage"),
 		stageShed:    d("stage_shed_total", "Items the stage shed or rejected, by reason.", "stage", "reason"),
 		queueWait:    d("stage_queue_wait_seconds", "Time items waited in the stage's queue.", "stage"),
 		service:      d("stage_service_seconds", "Time a worker of the stage spent on an item.", "stage"),
@@ -93,8 +93,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		for reason, n := range s.Reasons {
 			counter(c.stageShed, n, s.Name, reason)
 		}
-		if s.Name == "accept" {
-			continue // no queue of its own (the kernel's backlog), so no wait or service times
+		if s.QueueCap == 0 {
+			continue // accept and poll have no queue of their own, so no wait or service times
 		}
 		gauge(c.queueLen, float64(s.QueueLen), s.Name)
 		gauge(c.queueCap, float64(s.QueueCap), s.Name)

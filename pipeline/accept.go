@@ -7,79 +7,119 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// acceptLoop is one accept worker. It waits for the listening socket (or the
-// stop eventfd) with poll(2), accepts every pending connection, admits it
-// against MaxConns and hands it to the parse stage.
+// acceptLoop is one accept worker. It accepts every pending connection,
+// admits it against MaxConns and hands the new connections, as one batch,
+// to the parse stage. Between bursts it parks in the Go runtime's network
+// poller on the listening socket, holding no thread; Serve closes the
+// listener to stop it.
 //
-// Queue behaviour: a new connection is offered to the parse queue without
-// waiting, on the bet that its first request is already in flight; if the
-// queue is full the connection is registered with its poller instead, so
-// accepting never blocks and the kernel backlog never becomes a hidden queue.
-// Past MaxConns a connection is answered 503 with Retry-After and closed.
+// Queue behaviour: new connections are offered to the parse queue without
+// waiting, on the bet that their first request is already in flight; if
+// the queue is full they are registered with their poller instead, which
+// takes them when their bytes arrive, so accepting never blocks and the
+// kernel backlog never becomes a hidden queue. Past MaxConns a connection
+// is answered 503 with Retry-After and closed (with a bounded lingering
+// close, linger.go).
 func (s *Server) acceptLoop() error {
-	fds := []unix.PollFd{
-		{Fd: int32(s.lfd), Events: unix.POLLIN},
-		{Fd: int32(s.stopfd), Events: unix.POLLIN},
+	raw, err := s.ln.SyscallConn()
+	if err != nil {
+		return err
 	}
-	next := 0 // round-robin over pollers
-	for {
-		fds[0].Revents, fds[1].Revents = 0, 0
-		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
-			return fmt.Errorf("accept: poll: %w", err)
-		}
-		if fds[1].Revents != 0 {
-			return nil
-		}
+	st := &s.stages[stageAccept]
+	b := getBatch()
+	var failed acceptFailures
+	err = raw.Read(func(lfd uintptr) bool {
 		for {
-			fd, _, err := unix.Accept4(s.lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-			if err != nil {
-				if err == unix.EAGAIN || s.draining.Load() {
-					break
-				}
-				if retryableAccept(err) {
-					continue
-				}
-				// Out of descriptors or memory: back off like net/http does
-				// rather than spin; the connection waits in the backlog.
-				s.log.Warn("accept failed; retrying", "err", err)
-				s.stats.accept.shedFor(reasonAcceptError)
+			fd, _, err := unix.Accept4(int(lfd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			switch {
+			case err == nil:
+			case err == unix.EAGAIN:
+				s.offer(b)
+				b = getBatch()
+				return false // park until the next connection
+			case err == unix.EINTR || err == unix.ECONNABORTED || err == unix.EPROTO:
+				continue
+			default:
+				// Out of descriptors or memory: back off like net/http
+				// does rather than spin, and say so at most once a second.
+				s.offer(b)
+				b = getBatch()
+				st.stats.shedFor(reasonAcceptError)
+				failed.note(s, err)
 				time.Sleep(10 * time.Millisecond)
-				break
-			}
-			s.stats.accept.shards[0].taken.Add(1)
-			p := s.pollers[next%len(s.pollers)]
-			next++
-			if !s.admission.TryAcquire(1) {
-				s.rejectAtDoor(fd, p)
 				continue
 			}
+			st.stats.shards[0].taken.Add(1)
+			now := nanotime()
+			c := &conn{fd: fd, poller: s.pollers[int(s.nextPoller.Add(1))%len(s.pollers)], born: now}
+			s.openConns.Add(1)
+			if !s.admission.TryAcquire(1) {
+				s.rejectAtDoor(c, now)
+				continue
+			}
+			c.admitted = true
 			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-			c := &conn{fd: fd, poller: p, admitted: true, state: stateBusy, enq: s.now()}
-			s.conns.put(c)
-			select {
-			case s.parseQ <- c:
-			default:
-				s.arm(c, stateArmedRead, time.Now().Add(s.cfg.HeaderTimeout))
+			b.conns = append(b.conns, c)
+			if len(b.conns) == maxBatch {
+				s.offer(b)
+				b = getBatch()
 			}
 		}
+	})
+	putBatch(b)
+	if s.draining.Load() {
+		return nil // Serve closed the listener
 	}
+	return fmt.Errorf("accept: %w", err)
 }
 
-func retryableAccept(err error) bool {
-	return err == unix.EINTR || err == unix.ECONNABORTED || err == unix.EPROTO
+// offer hands new connections to the parse stage without waiting; if its
+// queue is full, they wait for their bytes in their pollers instead.
+func (s *Server) offer(b *batch) {
+	if len(b.conns) == 0 {
+		putBatch(b)
+		return
+	}
+	b.enq = s.now()
+	select {
+	case s.parseQ <- b:
+		return
+	default:
+	}
+	for _, c := range b.conns {
+		if s.waitInput(c, c.born) {
+			c.poller.handBack(c)
+		}
+	}
+	putBatch(b)
+}
+
+// acceptFailures rate-limits the log of accept(2) failures to one line a
+// second, with how many there were.
+type acceptFailures struct {
+	last  time.Time
+	count int
+}
+
+func (f *acceptFailures) note(s *Server, err error) {
+	f.count++
+	if now := time.Now(); now.Sub(f.last) >= time.Second {
+		s.log.Warn("accept failed; retrying", "err", err, "failures", f.count)
+		f.last, f.count = now, 0
+	}
 }
 
 // doorResponse answers a connection past MaxConns.
 var doorResponse = []byte("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n" +
 	"Content-Length: 0\r\nConnection: close\r\n\r\n")
 
-// rejectAtDoor answers 503 and lingers briefly so the client reads it.
-// Such connections do not count against MaxConns.
-func (s *Server) rejectAtDoor(fd int, p *poller) {
-	s.stats.accept.rejected.Add(1)
-	s.stats.accept.reasons[reasonMaxConns].Add(1)
-	unix.Write(fd, doorResponse)
-	c := &conn{fd: fd, poller: p, state: stateBusy}
-	s.conns.put(c)
-	s.lingerClose(c)
+// rejectAtDoor answers 503 and closes, lingering (within the lingering
+// bounds) so the client reads the answer. Such connections do not count
+// against MaxConns.
+func (s *Server) rejectAtDoor(c *conn, now int64) {
+	st := &s.stages[stageAccept].stats
+	st.rejected.Add(1)
+	st.reasons[reasonMaxConns].Add(1)
+	unix.Write(c.fd, doorResponse)
+	s.lingerClose(c, now)
 }

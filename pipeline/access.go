@@ -12,8 +12,7 @@ import (
 // just left in full: the per-route figures (in routes, the write worker's
 // shard) and, if Config.AccessLog is set, one access-log record each. It
 // runs on the write worker that owns the connection.
-func (s *Server) written(fl *flight, routes *[nRoutes]routeShard) {
-	now := s.now()
+func (s *Server) written(fl *flight, routes *[nRoutes]routeShard, now int64) {
 	for _, j := range fl.jobs[fl.observed:fl.sent] {
 		r := &routes[j.route]
 		class := min(max(j.resp.Status/100-1, 0), 4)

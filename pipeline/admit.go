@@ -47,7 +47,10 @@ func (s *Server) admit(j *job) bool {
 
 // startWaitingRoom runs the waiting room, owned by wg.
 func (s *Server) startWaitingRoom(wg *conc.WaitGroup) {
-	wg.Go(s.waitingRoom)
+	wg.Go(func() {
+		defer s.crashOnEscape("file waiting room")
+		s.waitingRoom()
+	})
 }
 
 // waitingRoom is the goroutine that owns the jobs waiting for room in the
@@ -96,11 +99,11 @@ func (s *Server) waitingRoom() {
 // 503 with Retry-After. A streamed request's body is abandoned with it, so
 // its connection closes after the answer.
 func (s *Server) shed(j *job) {
-	s.stats.file.shedFor(reasonQueueFull)
+	s.stages[stageFile].stats.shedFor(reasonQueueFull)
 	if j.stream != streamNone {
 		s.abortStream(j.c, j.c.fl, j, 503)
 		return
 	}
 	refuse(&j.resp, 503)
-	s.complete(j.c, j)
+	s.complete(j)
 }

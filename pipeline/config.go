@@ -11,16 +11,20 @@ import (
 )
 
 // Config is the server's tuning. Every stage's worker count and queue
-// capacity is here; zero values take the defaults documented on each field
-// (see Defaults), so a zero Config is a working server on :4221.
+// capacity is here. In this Go API a zero field means "the default
+// documented on it" (see Defaults), so a zero Config is a working server on
+// :4221; negative values, and values past the bounds listed in validate, are
+// refused by New. (The command line is stricter: a flag explicitly set to 0
+// is refused there, since a typed 0 is never a request for the default.)
 type Config struct {
 	// Addr is the listen address, host:port. Default ":4221" (all
 	// interfaces).
 	Addr string
 
-	// Worker counts per stage. Defaults: AcceptWorkers 1, PollWorkers 1,
-	// ParseWorkers, RouteWorkers and WriteWorkers GOMAXPROCS, FileWorkers
-	// 4×GOMAXPROCS (disk waits, not CPU, bound that pool).
+	// Worker counts per stage, 1 to MaxStageWorkers. Defaults:
+	// AcceptWorkers 1, PollWorkers 1, ParseWorkers, RouteWorkers and
+	// WriteWorkers GOMAXPROCS, FileWorkers 4×GOMAXPROCS (disk waits, not
+	// CPU, bound that pool).
 	AcceptWorkers int
 	PollWorkers   int
 	ParseWorkers  int
@@ -28,9 +32,11 @@ type Config struct {
 	WriteWorkers  int
 	FileWorkers   int
 
-	// Queue capacities (items) of the bounded channels in front of each
-	// stage. Defaults: 1024 for parse, route and write (connections or
-	// batches, not bytes), 8×FileWorkers for the file queue.
+	// Queue capacities of the bounded channels in front of each stage, 1 to
+	// MaxQueue. The parse, route and write queues carry batches (the
+	// connections one producer had ready at once, up to 64), the file queue
+	// single file jobs. Defaults: 1024 for parse, route and write,
+	// 8×FileWorkers for the file queue.
 	ParseQueue int
 	RouteQueue int
 	WriteQueue int
@@ -43,28 +49,50 @@ type Config struct {
 	QueueWait time.Duration
 
 	// MaxConns bounds open client connections; past it a new connection is
-	// answered 503 and closed at once. Default 16384.
+	// answered 503 and closed at once. Default 16384, at most 1<<24.
 	MaxConns int
 
+	// Per-connection shares (invariant 11): MaxPipelined is the most
+	// requests taken from one connection at a time (a batch); MaxConnFiles
+	// the most of them that may be file jobs, each holding a file worker, an
+	// open file or a response body in memory. What is over either cap stays
+	// unparsed — in the read buffer, and once that is full in the kernel,
+	// so TCP pushes back on the client — until the batch is answered.
+	// Defaults 32 and 4; at most 1024 and 256.
+	MaxPipelined int
+	MaxConnFiles int
+
 	// Timeouts. HeaderTimeout runs from a request's first byte to the end of
-	// its head (slowloris); BodyTimeout is the longest pause between two
-	// reads of a body; IdleTimeout is how long a keep-alive connection may
-	// wait for its next request; WriteTimeout is the longest pause in which
-	// the client accepts none of a response. Defaults 10s, 30s, 60s, 30s.
+	// its head (slowloris), and bounds how long a new connection may stay
+	// silent; BodyTimeout is the longest pause in receiving a body;
+	// IdleTimeout is how long a keep-alive connection may wait for its next
+	// request; WriteTimeout is the longest pause in which the client
+	// accepts none of a response. Defaults 10s, 30s, 60s, 30s. A pause
+	// counts from the last byte that moved: waiting for the socket without
+	// progress never extends a deadline.
 	HeaderTimeout time.Duration
 	BodyTimeout   time.Duration
 	IdleTimeout   time.Duration
 	WriteTimeout  time.Duration
 
+	// MinRate, in bytes per second, is the slowest average a request body
+	// may arrive at, or a response leave at, once it has taken longer than
+	// its BodyTimeout or WriteTimeout: a transfer that started at t0 and
+	// moved n bytes is cut at t0 + timeout + n/MinRate, so a trickle of a
+	// byte now and then cannot hold a connection, a temp file and a
+	// MaxConns slot for ever. Default 1024; negative means no minimum (the
+	// pause timeouts still apply).
+	MinRate int64
+
 	// Limits bounds request line, header section and body sizes (see
-	// parser.Limits for the defaults).
+	// parser.Limits for the defaults and parser.Limits.Validate for the
+	// bounds).
 	Limits parser.Limits
 
 	// DisableTiming turns off the clock reads behind the queue-wait,
 	// service-time and per-route latency histograms (Stats); the counters
-	// stay. Default false: timing costs about ten monotonic clock reads per
-	// request (see BenchmarkMetricsOverhead). An AccessLog needs the
-	// timings, so it overrides this.
+	// stay. Default false: timing costs two monotonic clock reads per batch
+	// per stage. An AccessLog needs the timings, so it overrides this.
 	DisableTiming bool
 
 	// AccessLog, if not nil, gets one Info record per response, written by
@@ -74,12 +102,29 @@ type Config struct {
 	AccessLog *slog.Logger
 }
 
-// lingerTimeout bounds how long a connection we are closing may keep
-// sending before we close it outright.
-const lingerTimeout = 2 * time.Second
+// Bounds on Config values. They keep one setting from exhausting memory by
+// itself (a queue is allocated whole when the server starts) or overflowing
+// an int.
+const (
+	MaxStageWorkers = 4096
+	MaxQueue        = 1 << 20
+	maxMaxConns     = 1 << 24
+	maxPipelined    = 1024
+	maxConnFiles    = 256
+)
 
-// sweepInterval is the granularity of all timeouts.
-const sweepInterval = 100 * time.Millisecond
+// Lingering close (linger.go): how long a connection we are closing may
+// keep sending, how much of it we read, and how many connections may
+// linger at once; past that, a closing connection is closed outright.
+const (
+	lingerTimeout = time.Second
+	lingerBytes   = 256 << 10
+	maxLingering  = 128
+)
+
+// sweepInterval is the granularity of all timeouts: how often each poller
+// looks at the deadlines of the connections it holds.
+const sweepInterval = 250 * time.Millisecond
 
 // Defaults returns c with every zero field replaced by its default.
 func (c Config) Defaults() Config {
@@ -106,33 +151,49 @@ func (c Config) Defaults() Config {
 	def(&c.ParseQueue, 1024)
 	def(&c.RouteQueue, 1024)
 	def(&c.WriteQueue, 1024)
-	def(&c.FileQueue, 8*c.FileWorkers)
+	if c.FileQueue == 0 && c.FileWorkers > 0 && c.FileWorkers <= MaxStageWorkers {
+		c.FileQueue = 8 * c.FileWorkers
+	}
 	def(&c.MaxConns, 16384)
+	def(&c.MaxPipelined, 32)
+	def(&c.MaxConnFiles, 4)
 	defDur(&c.QueueWait, 250*time.Millisecond)
 	defDur(&c.HeaderTimeout, 10*time.Second)
 	defDur(&c.BodyTimeout, 30*time.Second)
 	defDur(&c.IdleTimeout, 60*time.Second)
 	defDur(&c.WriteTimeout, 30*time.Second)
+	if c.MinRate == 0 {
+		c.MinRate = 1024
+	}
 	c.Limits = c.Limits.WithDefaults()
 	return c
 }
 
-// validate reports a configuration that cannot work; it runs once at start.
+// validate reports every setting that cannot work; New runs it once, after
+// Defaults.
 func (c Config) validate() error {
 	var errs []error
 	for _, f := range []struct {
 		name string
 		v    int
+		max  int
 	}{
-		{"accept workers", c.AcceptWorkers}, {"poll workers", c.PollWorkers},
-		{"parse workers", c.ParseWorkers}, {"route workers", c.RouteWorkers},
-		{"write workers", c.WriteWorkers}, {"file workers", c.FileWorkers},
-		{"parse queue", c.ParseQueue}, {"route queue", c.RouteQueue},
-		{"write queue", c.WriteQueue}, {"file queue", c.FileQueue},
-		{"max conns", c.MaxConns},
+		{"accept workers", c.AcceptWorkers, MaxStageWorkers},
+		{"poll workers", c.PollWorkers, MaxStageWorkers},
+		{"parse workers", c.ParseWorkers, MaxStageWorkers},
+		{"route workers", c.RouteWorkers, MaxStageWorkers},
+		{"write workers", c.WriteWorkers, MaxStageWorkers},
+		{"file workers", c.FileWorkers, MaxStageWorkers},
+		{"parse queue", c.ParseQueue, MaxQueue},
+		{"route queue", c.RouteQueue, MaxQueue},
+		{"write queue", c.WriteQueue, MaxQueue},
+		{"file queue", c.FileQueue, MaxQueue},
+		{"max conns", c.MaxConns, maxMaxConns},
+		{"max pipelined", c.MaxPipelined, maxPipelined},
+		{"max conn files", c.MaxConnFiles, maxConnFiles},
 	} {
-		if f.v < 1 {
-			errs = append(errs, fmt.Errorf("%s must be at least 1, got %d", f.name, f.v))
+		if f.v < 1 || f.v > f.max {
+			errs = append(errs, fmt.Errorf("%s must be 1 to %d, got %d", f.name, f.max, f.v))
 		}
 	}
 	for _, f := range []struct {
@@ -142,9 +203,15 @@ func (c Config) validate() error {
 		{"header timeout", c.HeaderTimeout}, {"body timeout", c.BodyTimeout},
 		{"idle timeout", c.IdleTimeout}, {"write timeout", c.WriteTimeout},
 	} {
-		if f.v < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative, got %v", f.name, f.v))
+		if f.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %v", f.name, f.v))
 		}
+	}
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
+
+// minRate is MinRate with "no minimum" as 0.
+func (c *Config) minRate() int64 { return max(c.MinRate, 0) }

@@ -3,71 +3,135 @@ package pipeline
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"pipehttp/parser"
 )
 
-// connState says where a connection is. A connection is in exactly one place
-// at a time, which is what lets the stages touch its read side without locks:
+// A connection's state word says who owns it. The low bits say where it
+// is; the flags above them record readiness edges that arrived while it
+// was busy, so that none is lost (registrations are edge-triggered: the
+// kernel reports each edge once).
 //
-//	armedRead   registered with the poller for readability; no worker holds it
-//	armedWrite  registered for writability after a short write; no worker holds it
-//	armedLinger closing: our side is shut, unread input is being drained
-//	armedReparse registered for writability only to get back to the parse
-//	            stage through the poller (see resume)
-//	busy        owned by the stages (parse, or a batch in route/file/write)
-//	closed      the descriptor is closed; the struct is garbage
-type connState uint8
-
+//	busy       owned by the stages: being read by a parse worker, or held
+//	           by its batch in route, file or write, or being dispatched by
+//	           its poller. Whoever owns it may touch its flight.
+//	reading    armed: its poller owns it until input arrives or its
+//	           deadline passes (idle between requests, or waiting for the
+//	           rest of a head or body)
+//	writing    armed: a write was short; its poller owns it until the
+//	           socket takes more output or the deadline passes
+//	lingering  armed: we are closing it and drain what the client still
+//	           sends (linger.go)
+//	closed     the descriptor is closed; the struct is garbage
+//
+// Only the owner moves a connection out of busy (release); only the poller
+// moves it into busy (take), with one compare-and-swap either way.
 const (
-	stateBusy connState = iota
-	stateArmedRead
-	stateArmedWrite
-	stateArmedLinger
-	stateArmedReparse
-	stateClosed
+	whereBusy uint32 = iota
+	whereReading
+	whereWriting
+	whereLingering
+	whereClosed
+	whereMask uint32 = 7
+
+	// flagInput: input (or the peer's end of stream, or an error) arrived
+	// while the connection was busy or armed for writing.
+	flagInput uint32 = 1 << 3
+	// flagOutput: the socket became writable while the connection was busy.
+	flagOutput uint32 = 1 << 4
+	// flagIdle: armed for reading between requests, holding no flight.
+	flagIdle uint32 = 1 << 5
+	// flagHup: the peer has shut its side, reset, or the socket failed
+	// (EPOLLRDHUP, EPOLLHUP, EPOLLERR). It stays set.
+	flagHup uint32 = 1 << 6
 )
 
 // conn is one accepted TCP connection. An idle keep-alive connection is just
-// this struct (plus its slot in the table and the kernel's epoll entry): no
+// this struct, a slot in its poller's table and the kernel's epoll entry: no
 // goroutine, no buffer. Everything a request in flight needs lives in the
 // flight, borrowed from a pool while there is one.
 type conn struct {
 	fd     int
 	poller *poller
+	state  atomic.Uint32
+	// deadline is when the poller expires the armed connection, in
+	// nanotime. The owner sets it before releasing the connection.
+	deadline atomic.Int64
 
-	mu         sync.Mutex
-	state      connState // guarded by mu
-	registered bool      // added to the poller's epoll set; guarded by mu
-	// deadline (unix nanoseconds) is when the sweeper closes an armed
-	// connection; guarded by mu.
-	deadline int64
+	// slot and gen name the connection in its poller's table and in its
+	// epoll registration (epoll_data), so an event left over from a closed
+	// connection never reaches the one that reused the slot.
+	slot, gen uint32
 
-	// writeQueued and writing keep one write worker per connection
-	// (guarded by mu).
-	writeQueued bool
-	writing     bool
+	// Owner-only fields: read and written by whoever owns the connection.
+	registered bool  // in its poller's table and epoll set
+	admitted   bool  // holds a MaxConns slot until closed (not a door reject)
+	expired    bool  // the poller took it because its deadline passed, or to drain or force a shutdown
+	lingering  bool  // being closed (linger.go)
+	lingerLeft int   // bytes a lingering connection may still send us
+	born       int64 // nanotime of accept: a silent new connection gets HeaderTimeout from here
+	fl         *flight
 
-	// dead means the peer is gone or too slow: the rest of the batch is
-	// discarded and the connection closed once the batch is accounted for.
+	// dead means the peer is gone, too slow, or a pipeline panic hit the
+	// connection: the rest of its batch is discarded and the connection
+	// closed once the batch is accounted for. Any stage may set it.
 	dead atomic.Bool
-
-	// enq is when the connection was put on the queue it is on now (parse,
-	// route or write), in nanotime; 0 with timing off. Written by the sender
-	// before the send, read by the worker that receives it.
-	enq int64
-
-	// admitted connections hold a MaxConns slot until closed; connections
-	// turned away at the door do not.
-	admitted bool
-
-	// fl is the request traffic in flight; nil while idle. The parse stage
-	// owns its read side; mu guards the per-job done flags and written.
-	fl *flight
 }
+
+// take moves c from the armed state s to busy, keeping a recorded input
+// edge and hang-up. It reports false if the state changed under it.
+func (c *conn) take(s uint32) bool {
+	return c.state.CompareAndSwap(s, whereBusy|(s&(flagInput|flagHup)))
+}
+
+// hungUp reports whether the peer has hung up (flagHup).
+func (c *conn) hungUp() bool { return c.state.Load()&flagHup != 0 }
+
+// release hands c, busy, to its poller, armed as where (reading, writing
+// or lingering) until deadline, unless an edge that matters to that wait
+// arrived while c was busy: then it consumes the edge and reports true,
+// and the caller still owns c and must act on it (read again, write
+// again). idle marks a connection armed between requests (for Stats and
+// draining).
+func (c *conn) release(where uint32, deadline int64, idle bool) (kept bool) {
+	c.deadline.Store(deadline)
+	edge := flagInput
+	if where == whereWriting {
+		edge = flagOutput
+	}
+	next := where
+	if idle {
+		next |= flagIdle
+	}
+	for {
+		s := c.state.Load()
+		if s&edge != 0 {
+			if c.state.CompareAndSwap(s, s&^edge) {
+				return true
+			}
+			continue
+		}
+		// An input edge recorded while writing stays recorded: it is acted
+		// on once the output is written and the connection reads again.
+		if c.state.CompareAndSwap(s, next|(s&(flagInput|flagHup))) {
+			return false
+		}
+	}
+}
+
+// clearEdge forgets a recorded edge before the owner reads (flagInput) or
+// writes (flagOutput) until EAGAIN: whatever arrives after that sets it
+// again.
+func (c *conn) clearEdge(flag uint32) {
+	if c.state.Load()&flag != 0 {
+		c.state.And(^flag)
+	}
+}
+
+// pendingInput reports whether input arrived since the owner last read.
+func (c *conn) pendingInput() bool { return c.state.Load()&flagInput != 0 }
 
 // flight is a connection's in-flight state, borrowed from flightPool when the
 // first byte of a request arrives and returned once the connection is idle
@@ -76,18 +140,41 @@ type flight struct {
 	buf    []byte // received bytes; buf[off:] is not yet consumed
 	off    int
 	parser parser.Parser
-	cur    *job      // request whose head is parsed but whose body is still arriving
-	jobs   []*job    // the current batch, in request order
-	head   time.Time // when the first byte of the current partial request arrived
+	cur    *job   // request whose head is parsed but whose body is still arriving
+	jobs   []*job // the current batch, in request order
 
-	sent       int  // jobs[:sent] are handed to out (guarded by conn.mu)
-	closeAfter bool // close once the batch is answered (no keep-alive, error, EOF)
-	eof        bool // the peer shut its write side
+	// Deadlines (nanotime): headStart is when the first byte of the head
+	// being received arrived (0: none yet); body* track the body being
+	// received, out* the batch's output, for the progress and rate rules
+	// of Config.MinRate.
+	headStart    int64
+	bodyStart    int64
+	bodyMoved    int64
+	bodyProgress int64
+
+	// pending counts the jobs of the batch not yet answered, plus one held
+	// by the route stage while it routes the batch: whoever brings it to
+	// zero hands the connection to the write stage.
+	pending atomic.Int32
+
+	closeAfter bool // close once the batch is answered (no keep-alive, error)
+	eof        bool // the peer shut its write side (or reset)
 	reparse    bool // buf may hold complete requests: parse again before reading
+	unread     bool // a body was refused unread: close with a lingering close
 
-	out pendingOutput // bytes accepted for writing but not yet taken by the kernel
+	// Stream state (stream.go): buf[dec0:dec1] is decoded body not yet
+	// given to the sink; buf[off:] is still raw. streamBuf says buf is a
+	// pooled stream buffer, spare is the small buffer it replaced.
+	dec0, dec1 int
+	streamBuf  bool
+	spare      []byte
 
-	observed int // jobs[:observed] are written and counted (write stage only; see written)
+	out         pendingOutput // bytes accepted for writing but not yet taken by the kernel
+	sent        int           // jobs[:sent] are serialized into out
+	observed    int           // jobs[:observed] are written and counted (see written)
+	outStart    int64
+	outMoved    int64
+	outProgress int64
 }
 
 var flightPool = sync.Pool{New: func() any {
@@ -102,134 +189,6 @@ func getFlight() *flight {
 	return fl
 }
 
-// connTable maps descriptors to connections, so an epoll event (which can
-// carry an fd but not a Go pointer) finds its conn. Descriptors are small
-// dense integers, so a slice indexed by fd is the cheapest map.
-type connTable struct {
-	mu    sync.RWMutex
-	conns []*conn
-	open  atomic.Int64
-}
-
-func (t *connTable) get(fd int) *conn {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	if fd < 0 || fd >= len(t.conns) {
-		return nil
-	}
-	return t.conns[fd]
-}
-
-func (t *connTable) put(c *conn) {
-	t.mu.Lock()
-	if c.fd >= len(t.conns) {
-		n := max(2*len(t.conns), c.fd+1, 1024)
-		grown := make([]*conn, n)
-		copy(grown, t.conns)
-		t.conns = grown
-	}
-	t.conns[c.fd] = c
-	t.mu.Unlock()
-	t.open.Add(1)
-}
-
-func (t *connTable) remove(c *conn) {
-	t.mu.Lock()
-	if c.fd < len(t.conns) && t.conns[c.fd] == c {
-		t.conns[c.fd] = nil
-	}
-	t.mu.Unlock()
-	t.open.Add(-1)
-}
-
-// each calls f for every open connection. f must not call put or remove.
-func (t *connTable) each(f func(*conn)) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	for _, c := range t.conns {
-		if c != nil {
-			f(c)
-		}
-	}
-}
-
-// arm registers c with its poller for the given state (armedRead,
-// armedWrite or armedLinger) with a deadline, handing c back to the poller.
-// The caller must own c (it is busy) and must not touch it afterwards.
-func (s *Server) arm(c *conn, st connState, deadline time.Time) {
-	c.mu.Lock()
-	if c.state == stateClosed {
-		c.mu.Unlock()
-		return
-	}
-	c.state = st
-	c.deadline = deadline.UnixNano()
-	err := c.poller.arm(c, st)
-	c.mu.Unlock()
-	if err != nil {
-		s.closeConn(c)
-	}
-}
-
-// closeConn closes c's descriptor and forgets it. The caller must own c: it
-// is busy with no batch outstanding, or armed and being handled by its
-// poller.
-func (s *Server) closeConn(c *conn) {
-	c.mu.Lock()
-	if c.state == stateClosed {
-		c.mu.Unlock()
-		return
-	}
-	c.state = stateClosed
-	fl := c.fl
-	c.fl = nil
-	c.mu.Unlock()
-	if fl != nil {
-		s.releaseFlight(fl)
-	}
-	// Remove from the table before closing, so the descriptor number cannot
-	// be reused by accept while the table still points here.
-	s.conns.remove(c)
-	unix.Close(c.fd)
-	if c.admitted {
-		s.admission.Release(1)
-	}
-	s.stats.conns.closed.Add(1)
-}
-
-// lingerClose shuts our side of c and drains what the client still sends
-// for a short time before closing: closing a socket with unread input makes
-// the kernel send RST, which can destroy the response we just wrote before
-// the client reads it (nginx's lingering_close).
-func (s *Server) lingerClose(c *conn) {
-	unix.Shutdown(c.fd, unix.SHUT_WR)
-	if fl := c.fl; fl != nil {
-		c.mu.Lock()
-		c.fl = nil
-		c.mu.Unlock()
-		s.releaseFlight(fl)
-	}
-	s.arm(c, stateArmedLinger, time.Now().Add(lingerTimeout))
-}
-
-// drainLinger reads and discards input on a lingering connection; it
-// reports whether the connection can be closed now.
-func drainLinger(fd int) bool {
-	var scratch [512]byte
-	for range 64 {
-		n, err := unix.Read(fd, scratch[:])
-		switch {
-		case err == unix.EAGAIN:
-			return false
-		case err == unix.EINTR:
-			continue
-		case err != nil || n == 0:
-			return true
-		}
-	}
-	return false // a firehose: let the deadline end it
-}
-
 func (s *Server) releaseFlight(fl *flight) {
 	for _, j := range fl.jobs {
 		s.releaseJob(j)
@@ -239,7 +198,50 @@ func (s *Server) releaseFlight(fl *flight) {
 	if fl.cur != nil && (len(fl.jobs) == 0 || fl.jobs[len(fl.jobs)-1] != fl.cur) {
 		s.releaseJob(fl.cur)
 	}
+	if fl.streamBuf {
+		fl.giveStreamBuf(fl.spare)
+	}
 	clear(fl.jobs[:cap(fl.jobs)])
-	*fl = flight{buf: fl.buf[:0], jobs: fl.jobs[:0], out: fl.out.reuse()}
+	buf := fl.buf[:0]
+	if cap(buf) != readBufSize {
+		buf = nil // a grown head buffer: not kept
+	}
+	*fl = flight{buf: buf, jobs: fl.jobs[:0], out: fl.out.reuse()}
 	flightPool.Put(fl)
+}
+
+// compact drops the consumed bytes at the front of the buffer. Only call
+// it when nothing aliases the buffer: the batch is empty, or the only
+// request is a streamed one, whose head is detached.
+func (fl *flight) compact() {
+	if fl.off > 0 {
+		n := copy(fl.buf, fl.buf[fl.off:])
+		fl.buf, fl.off = fl.buf[:n], 0
+	}
+}
+
+// closeConn closes c's descriptor and forgets it. The caller owns c.
+func (s *Server) closeConn(c *conn) {
+	if c.state.Swap(whereClosed) == whereClosed {
+		return
+	}
+	if fl := c.fl; fl != nil {
+		c.fl = nil
+		s.releaseFlight(fl)
+	}
+	if c.registered {
+		// Out of the table before the descriptor is closed, so the number
+		// cannot be reused by accept while the table still points here.
+		c.poller.table.remove(c)
+		c.registered = false
+	}
+	unix.Close(c.fd)
+	if c.lingering {
+		s.lingering.Add(-1)
+	}
+	if c.admitted {
+		s.admission.Release(1)
+	}
+	s.openConns.Add(-1)
+	s.stats.conns.closed.Add(1)
 }

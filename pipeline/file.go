@@ -11,46 +11,71 @@ import (
 // wait on it, and the cheap routes never queue behind them (invariant 4).
 // A handler panic becomes a 500 for that request alone.
 //
-// Queue behaviour: the file queue is fed by the route stage, which waits at
-// most QueueWait for room and otherwise answers 503. Finished responses go
-// to the write queue, blocking while it is full.
+// Queue behaviour: the file queue is fed by the route stage and the parse
+// stage (streamed bodies), which never wait for it: a job that finds it
+// full waits in the waiting room at most QueueWait and is otherwise
+// answered 503. When a job completes its connection's batch, the
+// connection goes to the write queue, blocking while it is full.
 func (s *Server) fileWorker(id int) {
-	p, sh := &s.pools[stageFile], s.stats.file.shard(id)
+	st := &s.stages[stageFile]
+	sh := st.stats.shard(id)
 	for j := range s.fileQ {
 		if j != nil { // nil is a wake-up from Resize
-			j.t.file = s.took(sh, j.enq)
-			start := j.t.file
-			s.runFileTask(j) // j may be released once it returns
-			s.finished(sh, start)
+			now := s.tookOne(sh, j.enq)
+			j.t.file = now
+			s.fileTask(j, now) // j may be released once it returns
+			s.finished(sh, now, 1)
 		}
-		if p.retire() {
+		if st.retire() {
 			return
 		}
 	}
-	p.live.Add(-1)
+	st.live.Add(-1)
 }
 
-func (s *Server) runFileTask(j *job) {
+// fileTask runs one file job. A pipeline panic (not the handler's, which is
+// a 500) marks the connection dead and completes the job, so the write
+// stage ends the connection.
+func (s *Server) fileTask(j *job, now int64) {
 	c := j.c
+	done := false
+	defer func() {
+		if r := recover(); r != nil {
+			s.recovered(stageFile, r)
+			c.dead.Store(true)
+			if !done {
+				if j.sink != nil {
+					j.sink.Abort()
+					j.sink = nil
+				}
+				s.skipBody(c.fl, j)
+				s.complete(j)
+			}
+		}
+	}()
 	if c.dead.Load() || s.forced.Load() {
 		if j.stream != streamNone {
 			s.skipBody(c.fl, j)
 		}
-		s.complete(c, j)
+		done = true
+		s.complete(j)
 		return
 	}
+	s.hook(stageFile, j)
 	switch j.task {
 	case taskBegin:
-		s.beginStream(c, j)
+		done = true // beginStream hands c on itself
+		s.beginStream(c, j, now)
 	case taskBody:
-		s.pumpBody(c, j)
+		done = true
+		s.pumpBody(c, j, now)
 	default:
-		s.hook(stageFile, j)
 		h := s.fileHandler(j)
 		if r := panics.Try(func() { h.Serve(&j.req, &j.resp) }); r != nil {
 			s.handlerPanicked(j, r)
 		}
-		s.complete(c, j)
+		done = true
+		s.complete(j)
 	}
 }
 

@@ -31,16 +31,19 @@ type job struct {
 	head       []byte
 	bodyReader parser.BodyReader
 
+	// at is where the request's head starts in its connection's read
+	// buffer (for putBack).
+	at int
+
 	// A body too large to buffer, or one the client waits to be invited
 	// to send, is streamed to the handler's sink on the file pool.
 	stream    streamState
 	task      fileTask
 	sink      BodySink
 	continued bool // "100 Continue" was sent
+	bodyDone  bool // a streamed body has been decoded to its end
 
 	admitBy time.Time // when a job in the waiting room gives up (admit.go)
-
-	done bool // the response is ready to write (guarded by c.mu)
 
 	// Metrics (metrics.go): the route the request is counted under, when
 	// it was put on the file queue, and its stage times (nanotime; zero
@@ -56,7 +59,7 @@ type jobTimes struct {
 	parsed int64 // its head and body complete
 	routed int64 // a route worker took its batch
 	file   int64 // a file worker took it
-	done   int64 // its response complete (complete)
+	done   int64 // its response complete (complete; file jobs only)
 }
 
 var jobPool = sync.Pool{New: func() any { return new(job) }}
@@ -78,11 +81,10 @@ func (s *Server) releaseJob(j *job) {
 		j.sink.Abort()
 		j.sink = nil
 	}
-	j.stream, j.task, j.continued = streamNone, taskServe, false
+	j.stream, j.task, j.continued, j.bodyDone = streamNone, taskServe, false, false
 	j.resp.Release()
 	j.c = nil
 	j.failed = nil
-	j.done = false
 	j.req.Body = nil
 	j.body = j.body[:0]
 	j.head = j.head[:0]

@@ -3,25 +3,31 @@ package pipeline
 import (
 	"fmt"
 	"net"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// listen binds addr and returns our own non-blocking descriptor for it.
+// listen binds addr and returns the listening socket as a pollable
+// *os.File of our own.
 //
 // net.Listen does the resolving, dual-stack and socket-option work; we then
-// take a duplicate of its descriptor and close the net.Listener, so the Go
-// runtime's poller no longer watches the socket and every accept is ours.
-func listen(addr string) (fd int, bound net.Addr, err error) {
+// take a duplicate of its descriptor and close the net.Listener. The
+// duplicate, non-blocking, is registered with the Go runtime's poller by
+// os.NewFile, so an accept worker parks there between bursts like any
+// blocked Accept, but every accept(2) is ours (a net.Listener's raw
+// connection does not let us read).
+func listen(addr string) (*os.File, net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return -1, nil, fmt.Errorf("listen %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	defer ln.Close()
 	raw, err := ln.(*net.TCPListener).SyscallConn()
 	if err != nil {
-		return -1, nil, fmt.Errorf("listen %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
+	fd := -1
 	var dupErr error
 	err = raw.Control(func(orig uintptr) {
 		fd, dupErr = unix.FcntlInt(orig, unix.F_DUPFD_CLOEXEC, 0)
@@ -30,13 +36,11 @@ func listen(addr string) (fd int, bound net.Addr, err error) {
 		err = dupErr
 	}
 	if err != nil {
-		return -1, nil, fmt.Errorf("listen %s: dup: %w", addr, err)
+		return nil, nil, fmt.Errorf("listen %s: dup: %w", addr, err)
 	}
-	// The duplicate shares the socket's file status flags, which net.Listen
-	// set non-blocking; say so anyway rather than rely on it.
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
-		return -1, nil, fmt.Errorf("listen %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
-	return fd, ln.Addr(), nil
+	return os.NewFile(uintptr(fd), "listener"), ln.Addr(), nil
 }

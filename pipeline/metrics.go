@@ -17,11 +17,13 @@ import (
 // writing the shard of its id modulo statShards, so workers of one stage do
 // not fight over one cache line; Stats sums the shards.
 //
-// Times come from one monotonic clock read (nanotime, ~20ns) at each
-// handoff: a connection or job carries one int64, the time it was put on
-// its current queue, and the receiving worker turns that into the queue
-// wait. Config.DisableTiming turns every clock read off (the counters stay);
-// BenchmarkMetricsOverhead measures what they cost.
+// Times come from one monotonic clock read (nanotime, ~20ns) per batch at
+// each handoff: a batch or file job carries one int64, the time it was put
+// on its current queue, and the receiving worker turns that into the queue
+// wait of each item in it. The receiving worker's clock read also serves
+// its deadlines, so it is taken with timing off too; Config.DisableTiming
+// turns the others off (the counters stay). BenchmarkMetricsOverhead
+// measures what they cost.
 
 // histBuckets is the number of buckets of every histogram: bucket i < 25
 // counts durations below 1024<<i ns (about 1µs·2^i, so the last finite bound
@@ -55,12 +57,15 @@ func bucketOf(ns int64) int {
 	return min(bits.Len64(uint64(ns)>>10), histBuckets-1)
 }
 
-func (h *histogram) observe(ns int64) {
+func (h *histogram) observe(ns int64) { h.observeN(ns, 1) }
+
+// observeN counts n observations of ns (the items of one batch).
+func (h *histogram) observeN(ns int64, n int) {
 	if ns < 0 {
 		ns = 0
 	}
-	h.counts[bucketOf(ns)].Add(1)
-	h.sum.Add(ns)
+	h.counts[bucketOf(ns)].Add(uint64(n))
+	h.sum.Add(ns * int64(n))
 }
 
 // addTo adds h's counts to dst, which has histBuckets counts.
@@ -162,6 +167,7 @@ const (
 	reasonQueueFull                    // file: 503 after QueueWait
 	reasonClientGone                   // write: the client reset or closed mid-response
 	reasonWriteTimeout                 // write: the client read nothing for WriteTimeout
+	reasonOverflow                     // poll: a batch waited on the overflow list (delayed, not refused)
 	nReasons
 )
 
@@ -170,14 +176,7 @@ var reasonNames = [nReasons]string{
 	"bad_request", "uri_too_long", "header_too_large", "body_too_large", "unsupported", "header_timeout", "body_timeout",
 	"queue_full",
 	"client_gone", "write_timeout",
-}
-
-// stageReasons lists the reasons reported for each stage, by stage name.
-var stageReasons = map[string][]reason{
-	"accept": {reasonAcceptError, reasonMaxConns},
-	"parse":  {reasonBadRequest, reasonURITooLong, reasonHeaderTooLarge, reasonBodyTooLarge, reasonUnsupported, reasonHeaderTimeout, reasonBodyTimeout},
-	"file":   {reasonQueueFull},
-	"write":  {reasonClientGone, reasonWriteTimeout},
+	"overflow",
 }
 
 // parseReason is the reason a request failed parsing with status.

@@ -112,13 +112,17 @@ func TestClassify(t *testing.T) {
 }
 
 func TestReasonsCoverEveryReason(t *testing.T) {
+	var s Server
+	s.cfg = Config{}.Defaults()
+	s.initStages()
 	seen := map[reason]string{}
-	for stage, rs := range stageReasons {
-		for _, r := range rs {
+	for i := range s.stages {
+		st := &s.stages[i]
+		for _, r := range st.reasons {
 			if other, dup := seen[r]; dup {
-				t.Errorf("reason %s in both %s and %s", reasonNames[r], other, stage)
+				t.Errorf("reason %s in both %s and %s", reasonNames[r], other, st.name)
 			}
-			seen[r] = stage
+			seen[r] = st.name
 		}
 	}
 	for r := range nReasons {

@@ -103,26 +103,28 @@ func (o *pendingOutput) cut() {
 	}
 }
 
-// writeTo writes pending segments to fd without blocking. It reports
-// whether everything was written; false with a nil error means the socket
-// buffer is full and the caller should wait for writability.
-func (o *pendingOutput) writeTo(fd int, st *serverStats) (finished bool, err error) {
+// writeTo writes pending segments to fd without blocking. It returns the
+// bytes the kernel took and whether everything was written; false with a
+// nil error means the socket buffer is full and the caller should wait for
+// writability.
+func (o *pendingOutput) writeTo(fd int, st *serverStats) (moved int64, finished bool, err error) {
+	defer func() { st.bytesOut.Add(uint64(moved)) }()
 	for o.i < len(o.segs) {
 		seg := &o.segs[o.i]
 		if seg.file != nil {
 			n, err := unix.Sendfile(fd, int(seg.file.Fd()), &seg.off, int(min(seg.n, 1<<30)))
 			if n > 0 {
 				seg.n -= int64(n)
-				st.bytesOut.Add(uint64(n))
+				moved += int64(n)
 			}
 			switch {
 			case err == unix.EAGAIN:
-				return false, nil
+				return moved, false, nil
 			case err == unix.EINTR:
 			case err != nil:
-				return false, err
+				return moved, false, err
 			case n == 0 && seg.n > 0:
-				return false, errShortFile
+				return moved, false, errShortFile
 			}
 			if seg.n == 0 {
 				o.i++
@@ -139,17 +141,15 @@ func (o *pendingOutput) writeTo(fd int, st *serverStats) (finished bool, err err
 		} else {
 			n, err = unix.Writev(fd, o.iov)
 		}
-		if n > 0 {
-			st.bytesOut.Add(uint64(n))
-		}
 		switch {
 		case err == unix.EAGAIN:
-			return false, nil
+			return moved, false, nil
 		case err == unix.EINTR:
 			continue
 		case err != nil:
-			return false, err
+			return moved, false, err
 		}
+		moved += int64(n)
 		for n > 0 {
 			seg := &o.segs[o.i]
 			if n < len(seg.b) {
@@ -161,5 +161,5 @@ func (o *pendingOutput) writeTo(fd int, st *serverStats) (finished bool, err err
 			o.i++
 		}
 	}
-	return true, nil
+	return moved, true, nil
 }

@@ -2,62 +2,125 @@ package pipeline
 
 import (
 	"errors"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"pipehttp/parser"
 )
 
-// parseWorker is one worker of the parse stage. It takes connections with
-// bytes waiting (from the poller or straight from accept), reads what is
-// there without blocking, parses every complete request into one batch and
-// sends the batch to the route stage. Then the connection belongs to the
-// batch: nobody reads from it again until every response of the batch is
-// written, which is what keeps responses in request order with no
-// bookkeeping on the read side.
+// parseWorker is one worker of the parse stage. It takes batches of
+// connections with bytes waiting (from the poller or straight from
+// accept), reads what each has without blocking, parses up to
+// MaxPipelined complete requests into the connection's batch, and sends the
+// connections that have one on to the route stage, together. Then a
+// connection belongs to its batch: nobody reads from it again until every
+// response of the batch is written, which is what keeps responses in
+// request order with no bookkeeping on the read side.
 //
-// Queue behaviour: sending a batch blocks while the route queue is full;
-// the parse queue then fills and the poller stops taking events.
+// Connections the poller hands over because their deadline passed, or that
+// are closing (linger.go), are ended here, off the poller's goroutine.
+//
+// Queue behaviour: sending a batch on blocks while the route queue is full;
+// the parse queue then fills and the poller keeps batches on its overflow
+// list.
 func (s *Server) parseWorker(id int) {
-	p, sh := &s.pools[stageParse], s.stats.parse.shard(id)
-	for c := range s.parseQ {
-		if c != nil { // nil is a wake-up from Resize
-			t := s.took(sh, c.enq)
-			s.parse(c)
-			s.finished(sh, t)
+	st := &s.stages[stageParse]
+	sh := st.stats.shard(id)
+	for b := range s.parseQ {
+		if b != nil { // nil is a wake-up from Resize
+			now := s.took(sh, b)
+			out := getBatch()
+			for _, c := range b.conns {
+				if s.parseConn(c, now, out) && len(out.conns) == maxBatch {
+					s.sendOn(s.routeQ, out)
+					out = getBatch()
+				}
+			}
+			s.finished(sh, now, len(b.conns))
+			putBatch(b)
+			s.sendOn(s.routeQ, out)
 		}
-		if p.retire() {
+		if st.retire() {
 			return
 		}
 	}
-	p.live.Add(-1)
+	st.live.Add(-1)
 }
 
-func (s *Server) parse(c *conn) {
-	if s.forced.Load() {
-		s.closeConn(c)
-		return
+// action is what the parse stage does with a connection once it has read
+// and parsed what there was.
+type action uint8
+
+const (
+	actRoute  action = iota // it has a batch: on to the route stage
+	actWait                 // wait for more input in the poller
+	actClose                // close it now
+	actLinger               // close it, draining what the client still sends
+	actGone                 // handed on elsewhere (a streamed body to the file pool)
+)
+
+// parseConn reads and parses c and does what that calls for; it reports
+// whether c was added to out.
+func (s *Server) parseConn(c *conn, now int64, out *batch) bool {
+	for {
+		switch s.parseStep(c, now) {
+		case actRoute:
+			out.conns = append(out.conns, c)
+			return true
+		case actWait:
+			if s.waitInput(c, now) {
+				continue // input arrived meanwhile: read it
+			}
+		case actClose:
+			s.closeConn(c)
+		case actLinger:
+			s.lingerClose(c, now)
+		}
+		return false
+	}
+}
+
+// parseStep is the parse stage's work on one connection, with pipeline
+// panics contained: a panic closes the connection (the parse stage owns
+// it and no batch of it is in flight).
+func (s *Server) parseStep(c *conn, now int64) (a action) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.recovered(stageParse, r)
+			c.dead.Store(true)
+			a = actClose
+		}
+	}()
+	if c.expired {
+		c.expired = false
+		if a, ok := s.expire(c, now); ok {
+			return a
+		}
+	}
+	if c.lingering {
+		return s.drainLinger(c)
+	}
+	if s.forced.Load() || c.dead.Load() {
+		return actClose
 	}
 	fl := c.fl
 	if fl == nil {
 		fl = getFlight()
-		c.mu.Lock()
+		fl.parser.Limits = s.cfg.Limits
 		c.fl = fl
-		c.mu.Unlock()
 	}
-	fl.parser.Limits = s.cfg.Limits
 	if j := fl.cur; j != nil && j.stream != streamNone {
-		s.parseStream(c, fl, j)
-		return
+		return s.parseStream(c, fl, j, now)
 	}
 
-	// Requests left after an unsafe request or a streamed body may already
-	// be complete: parse them before reading.
+	// Requests left by the batch before (past the batch caps, after an
+	// unsafe request or a streamed body) may already be complete: parse
+	// them before reading.
+	fl.reparse = false
 	if fl.off < len(fl.buf) {
-		s.parseBuffered(c, fl)
+		s.parseBuffered(c, fl, now)
 	}
-	for len(fl.jobs) == 0 && !fl.closeAfter {
+	for len(fl.jobs) == 0 && !fl.closeAfter && !fl.eof {
 		// The batch is empty here (a complete request ends the loop), so
 		// nothing aliases the buffer and consumed bytes can be dropped.
 		fl.compact()
@@ -65,49 +128,44 @@ func (s *Server) parse(c *conn) {
 			fl.buf = s.growReadBuf(fl.buf)
 		}
 		free := cap(fl.buf) - len(fl.buf)
-		first := len(fl.buf) == 0 && fl.cur == nil
+		c.clearEdge(flagInput)
 		n := s.fill(c, fl)
 		if n == 0 {
 			break
 		}
-		if first {
-			fl.head = time.Now()
+		if fl.cur != nil {
+			fl.bodyMoved += int64(n)
+			fl.bodyProgress = now
+		} else if fl.headStart == 0 {
+			fl.headStart = now
 		}
-		s.parseBuffered(c, fl)
-		if n < free {
+		s.parseBuffered(c, fl, now)
+		if n < free && !c.hungUp() {
 			// The socket is (very likely) drained: stop here rather than
-			// pay for a read that says EAGAIN.
+			// pay for a read that says EAGAIN. If more arrived after the
+			// read, its edge is recorded and release sees it. Not so once
+			// the peer has hung up: that edge came once, with the last
+			// bytes, and the end of stream (or the reset) is only seen by
+			// reading on.
 			break
 		}
 	}
-
 	switch {
 	case len(fl.jobs) > 0:
-		if fl.eof {
-			fl.closeAfter = true
-		}
-		c.enq = s.now()
-		s.routeQ <- c
-	case fl.eof || fl.closeAfter:
-		s.closeConn(c)
-	default:
-		s.armForRead(c, fl)
+		return actRoute
+	case fl.cur != nil && fl.cur.stream == streamPending:
+		return s.parseStream(c, fl, fl.cur, now)
+	case fl.eof:
+		return actClose // a partial request is dropped with the connection
 	}
-}
-
-// compact drops the consumed bytes at the front of the buffer. Only call
-// it when nothing aliases the buffer: the batch is empty, or the only
-// request is a streamed one, whose head is detached.
-func (fl *flight) compact() {
-	if fl.off > 0 {
-		n := copy(fl.buf, fl.buf[fl.off:])
-		fl.buf, fl.off = fl.buf[:n], 0
-	}
+	return actWait
 }
 
 // fill reads once into the buffer's free space without blocking and
 // returns how many bytes arrived: 0 when the socket has none for now, or
 // when the peer is done (a reset, or it shut its side), which sets fl.eof.
+// A read that fills the buffer leaves c's input edge set (see
+// conn.release).
 // Requests already complete are still answered after an EOF; a partial one
 // is dropped.
 func (s *Server) fill(c *conn, fl *flight) int {
@@ -122,38 +180,98 @@ func (s *Server) fill(c *conn, fl *flight) int {
 			fl.eof = true
 			return 0
 		}
+		if len(fl.buf)+n == cap(fl.buf) {
+			// The buffer is full, so the socket may not be drained, and
+			// edge-triggered readiness will not say so again: record the
+			// edge ourselves, so whoever would wait for input reads again.
+			c.state.Or(flagInput)
+		}
 		fl.buf = fl.buf[:len(fl.buf)+n]
 		s.stats.bytesIn.Add(uint64(n))
 		return n
 	}
 }
 
-// armForRead hands c back to its poller to wait for more input, with the
+// waitInput hands c back to its poller to wait for more input, with the
 // deadline for what it is waiting for: the rest of a head (counted from the
-// head's first byte, so a trickle cannot extend it), more of a body, or the
-// next request of an idle connection (which then gives its flight back).
-func (s *Server) armForRead(c *conn, fl *flight) {
-	now := time.Now()
+// head's first byte), more of a body (progress and rate, see
+// Config.MinRate), the first request of a new connection (HeaderTimeout
+// from accept), or the next request of an idle one (which then gives its
+// flight back). It reports true if input arrived meanwhile: the caller
+// still owns c and reads again.
+func (s *Server) waitInput(c *conn, now int64) (kept bool) {
+	fl := c.fl
+	var deadline int64
+	idle := false
 	switch {
-	case fl.cur != nil:
-		s.arm(c, stateArmedRead, now.Add(s.cfg.BodyTimeout))
-	case fl.off < len(fl.buf):
-		deadline := fl.head.Add(s.cfg.HeaderTimeout)
-		if now.After(deadline) {
-			// A trickle keeps the connection busy whenever the sweeper
-			// looks, so the deadline is enforced here too.
-			s.timeOut(c)
-			return
-		}
-		s.arm(c, stateArmedRead, deadline)
+	case fl != nil && fl.cur != nil:
+		deadline = s.bodyDeadline(fl)
+	case fl != nil && fl.off < len(fl.buf):
+		deadline = fl.headStart + int64(s.cfg.HeaderTimeout)
 	default:
-		c.mu.Lock()
-		c.fl = nil
-		c.mu.Unlock()
-		s.releaseFlight(fl)
-		s.arm(c, stateArmedRead, now.Add(s.cfg.IdleTimeout))
+		if fl != nil {
+			c.fl = nil
+			s.releaseFlight(fl)
+		}
+		idle = true
+		deadline = now + int64(s.cfg.IdleTimeout)
+		if c.born != 0 {
+			deadline = c.born + int64(s.cfg.HeaderTimeout)
+		}
 	}
+	if !c.registered {
+		if err := c.poller.register(c); err != nil {
+			s.log.Warn("connection dropped", "err", err)
+			s.closeConn(c)
+			return false
+		}
+	}
+	return c.release(whereReading, deadline, idle)
 }
+
+// bodyDeadline is when a body being received must have moved again: one
+// BodyTimeout after its last progress, and no later than MinRate allows.
+func (s *Server) bodyDeadline(fl *flight) int64 {
+	return progressDeadline(fl.bodyStart, fl.bodyProgress, fl.bodyMoved, int64(s.cfg.BodyTimeout), s.cfg.minRate())
+}
+
+// progressDeadline is the deadline of a transfer that started at start,
+// last moved at last, and has moved n bytes: timeout after its last
+// progress, and no later than start + timeout + n/rate (rate bytes per
+// second; 0 means no minimum).
+func progressDeadline(start, last, n, timeout, rate int64) int64 {
+	d := last + timeout
+	if rate > 0 && n/rate < int64(1<<62)/1e9 {
+		d = min(d, start+timeout+n*1e9/rate)
+	}
+	return d
+}
+
+// expire ends a connection the poller took because its deadline passed
+// (or to drain or force a shutdown). It reports false if the connection
+// was given a later deadline since, and is not due after all: it is then
+// handled as if input had arrived.
+func (s *Server) expire(c *conn, now int64) (action, bool) {
+	fl := c.fl
+	forced := s.forced.Load()
+	if !forced && c.deadline.Load() > now && !(s.draining.Load() && fl == nil) {
+		return 0, false
+	}
+	if c.lingering || fl == nil || forced {
+		return actClose, true
+	}
+	// A head or a body did not arrive in time: say so, then close.
+	s.stats.conns.timedOut.Add(1)
+	if fl.cur != nil {
+		s.stages[stageParse].stats.shedFor(reasonBodyTimeout)
+	} else {
+		s.stages[stageParse].stats.shedFor(reasonHeaderTimeout)
+	}
+	unix.Write(c.fd, timeoutResponse)
+	return actLinger, true
+}
+
+var timeoutResponse = []byte("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 // growReadBuf doubles a full read buffer, up to what the longest legal head
 // needs. The old buffer goes to the garbage collector: requests parsed
@@ -166,20 +284,23 @@ func (s *Server) growReadBuf(buf []byte) []byte {
 	return grown
 }
 
-// parseBuffered parses every complete request in fl.buf[fl.off:] into
-// fl.jobs. It stops after a request that ends the connection (no
-// keep-alive, or a protocol error).
-func (s *Server) parseBuffered(c *conn, fl *flight) {
+// parseBuffered parses the complete requests in fl.buf[fl.off:] into
+// fl.jobs. It stops at the batch caps, before an unsafe request that
+// would share the batch, after one that ends the connection (no
+// keep-alive, or a protocol error), and at a body still arriving.
+func (s *Server) parseBuffered(c *conn, fl *flight, now int64) {
 	for !fl.closeAfter && !fl.reparse {
 		j := fl.cur
 		if j == nil {
 			if fl.off == len(fl.buf) {
 				return
 			}
-			j = getJob(c)
-			if s.timing {
-				j.t.start = monoNanos(fl.head)
+			if len(fl.jobs) >= s.cfg.MaxPipelined {
+				fl.reparse = true // the rest waits for this batch (invariant 11)
+				return
 			}
+			j = getJob(c)
+			j.t.start = fl.headStart
 			n, err := fl.parser.ParseHead(fl.buf[fl.off:], &j.req)
 			if errors.Is(err, parser.ErrNeedMore) {
 				s.releaseJob(j)
@@ -199,21 +320,22 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 				return
 			}
 			s.hook(stageParse, j)
-			headStart := fl.off
+			c.born = 0 // a request arrived: the idle timeout applies from now on
+			j.at = fl.off
 			fl.off += n
 			j.bodyReader.Reset(&j.req, s.cfg.Limits)
 			if !s.readBody(fl, j) {
 				// The body is still arriving: keep a private copy of the
 				// head so the buffer can be compacted meanwhile.
-				j.detach(fl.buf[headStart:fl.off], s.cfg.Limits)
+				j.detach(fl.buf[j.at:fl.off], s.cfg.Limits)
 				fl.cur = j
+				fl.bodyStart, fl.bodyProgress, fl.bodyMoved = now, now, int64(len(fl.buf)-fl.off)
 				if streamsBody(&j.req) {
 					// Route it now; the body follows to its handler in
 					// pieces (stream.go). Requests after it wait for it.
 					j.stream = streamPending
 					if len(fl.jobs) == 0 {
-						j.stream = streamRouting
-						fl.jobs = append(fl.jobs, j)
+						s.startStream(fl, j)
 					}
 				}
 				return
@@ -226,15 +348,17 @@ func (s *Server) parseBuffered(c *conn, fl *flight) {
 		}
 		fl.cur = nil
 		fl.jobs = append(fl.jobs, j)
+		j.t.parsed = now
 		if !j.req.KeepAlive {
 			fl.closeAfter = true
 		}
 		if !safeMethod(j.req.Method) {
-			fl.reparse = fl.off < len(fl.buf) // what follows waits for it
+			fl.reparse = true // what follows waits for it
 		}
-		fl.head = time.Now()
-		if s.timing {
-			j.t.parsed = monoNanos(fl.head)
+		// The next head, if its first bytes are here, started now.
+		fl.headStart = 0
+		if fl.off < len(fl.buf) {
+			fl.headStart = now
 		}
 	}
 }
@@ -262,9 +386,11 @@ func (s *Server) readBody(fl *flight, j *job) bool {
 		fl.off = end
 		return true
 	}
-	if !j.req.Chunked && cap(j.body) == 0 {
-		j.body = make([]byte, 0, min(j.req.ContentLength, streamMin))
-	}
+	// A body that streams is decoded here only if it is all here, within
+	// streamMin: otherwise the decoder is put back as it was and the body
+	// streams (stream.go).
+	streamed := streamsBody(&j.req)
+	saved, off := j.bodyReader, fl.off
 	for {
 		data, used, done, err := j.bodyReader.Decode(fl.buf[fl.off:])
 		if err != nil {
@@ -272,13 +398,18 @@ func (s *Server) readBody(fl *flight, j *job) bool {
 			s.fail(fl, j, err)
 			return true
 		}
+		// The body grows with what arrives, never ahead of it: a head that
+		// announces a body must not make us allocate it.
 		j.body = append(j.body, data...)
 		fl.off += used
 		if done {
 			j.req.Body = j.body
 			return true
 		}
-		if used == 0 {
+		if used == 0 || (streamed && len(j.body) > streamMin) {
+			if streamed {
+				j.bodyReader, j.body, fl.off = saved, j.body[:0], off
+			}
 			return false
 		}
 	}
@@ -287,10 +418,11 @@ func (s *Server) readBody(fl *flight, j *job) bool {
 // fail ends the batch with a job answered by the status for err. The
 // connection closes after it: the stream can no longer be trusted.
 func (s *Server) fail(fl *flight, j *job, err error) {
-	s.stats.parse.shedFor(parseReason(parser.Status(err)))
+	s.stages[stageParse].stats.shedFor(parseReason(parser.Status(err)))
 	j.failed = err
 	fl.jobs = append(fl.jobs, j)
 	fl.closeAfter = true
+	fl.unread = true
 	fl.off = len(fl.buf)
 }
 

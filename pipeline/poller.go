@@ -1,209 +1,408 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
-	"sync/atomic"
+	"os"
+	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// poller is the readiness stage: one goroutine blocked in epoll_wait over
-// the connections assigned to it. Every registration is EPOLLONESHOT, so an
-// event hands the connection to exactly one stage and the kernel keeps
-// quiet about it until a stage arms it again. An idle keep-alive connection
-// therefore costs an epoll entry and its conn struct, nothing more.
+// poller is the readiness stage: one goroutine and one epoll set over the
+// connections assigned to it. Each connection is registered once,
+// edge-triggered, for input, output and the peer's hang-up; an edge hands an
+// armed connection to the stage that waits for it (input to parse, output
+// to write) or, if the connection is busy, is recorded in its state word for
+// the owner to act on (conn.release). An idle keep-alive connection costs
+// its table slot, its epoll entry and its conn struct, nothing more.
 //
-// The poller also enforces every timeout: each sweepInterval it closes the
-// armed connections whose deadline has passed (idle, header, body, write,
-// linger), and, while the server drains, the idle ones.
+// The poller never blocks on a stage. What one harvest of epoll_wait finds
+// travels as one batch per downstream queue; if that queue is full the
+// batch waits on an overflow list, retried every millisecond, while the
+// poller goes on taking events, enforcing deadlines and draining at
+// shutdown. Connections on the overflow list are busy, so their further
+// events are only recorded: backpressure reaches the clients as TCP flow
+// control once their socket buffers fill.
 //
-// Queue behaviour: a readable connection is sent to the parse queue and the
-// poller blocks while that queue is full, which leaves further input in the
-// kernel's socket buffers: backpressure reaches the clients as TCP flow
-// control. Writable connections go to the write queue the same way.
+// Waiting costs no thread: the epoll descriptor itself is watched by the Go
+// runtime's network poller, so the goroutine parks (like a blocked
+// net.Conn read) until the set has events, a stage hands a connection back
+// (the wake eventfd), or the next sweep is due.
+//
+// Every sweepInterval it sweeps its table: armed connections whose deadline
+// has passed, idle ones while the server drains, and all armed ones once a
+// shutdown is forced, go to the stage that ends them (the parse stage, or
+// the write stage for a connection waiting to write).
 type poller struct {
-	s        *Server
-	epfd     int
-	wakefd   int // eventfd: wakes epoll_wait for shutdown
-	stopping atomic.Bool
-	events   []unix.EpollEvent
-	expired  []*conn
+	s      *Server
+	epfd   int      // owned by file once that is set
+	file   *os.File // epfd, for the runtime's poller
+	raw    syscall.RawConn
+	wakefd int
+	table  connTable
+	events []unix.EpollEvent
+
+	// The inbox: connections other stages hand back to be read again. The
+	// stage graph has no edge back into the parse queue, so that closing
+	// the queues in pipeline order at shutdown is always safe; the poller
+	// is that edge.
+	mu         sync.Mutex
+	inbox      []*conn
+	woken      bool // the eventfd has been written and not yet read
+	stopped    bool // run has returned: hand-backs close the connection instead
+	forceSweep bool // sweep at the next wake: draining or forced began
+
+	// Owned by the poller goroutine.
+	toParse, toWrite *batch
+	overflow         [2][]*batch // by queue: parse, write
+	deadlineSet      int64       // the read deadline set on file, nanotime
+	nextSweep        int64
+	inboxTaken       []*conn
 }
 
-func newPoller(s *Server) (*poller, error) {
+// wakeSlot is the slot in the wake eventfd's epoll_data (Fd: -1).
+const wakeSlot = ^uint32(0)
+
+func newPoller(s *Server, capacity int) (*poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
-	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	p := &poller{s: s, epfd: epfd, wakefd: -1, table: newConnTable(capacity), events: make([]unix.EpollEvent, 128)}
+	fail := func(what string, err error) (*poller, error) {
+		p.close()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		return fail("epoll set non-blocking", err)
+	}
+	p.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("eventfd: %w", err)
+		return fail("eventfd", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(wakefd)
-		return nil, fmt.Errorf("epoll_ctl wake: %w", err)
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: -1}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, p.wakefd, &ev); err != nil {
+		return fail("epoll_ctl wake", err)
 	}
-	return &poller{s: s, epfd: epfd, wakefd: wakefd, events: make([]unix.EpollEvent, 256)}, nil
+	// os.NewFile sees a non-blocking descriptor and registers it with the
+	// runtime's poller; the File owns epfd from here on.
+	p.file = os.NewFile(uintptr(epfd), "epoll")
+	if p.raw, err = p.file.SyscallConn(); err != nil {
+		return fail("epoll descriptor", err)
+	}
+	return p, nil
 }
 
-// arm registers c's interest for st. The caller holds c.mu.
-func (p *poller) arm(c *conn, st connState) error {
-	ev := unix.EpollEvent{Fd: int32(c.fd), Events: unix.EPOLLONESHOT | unix.EPOLLRDHUP}
-	if st == stateArmedWrite || st == stateArmedReparse {
-		ev.Events |= unix.EPOLLOUT
-	} else {
-		ev.Events |= unix.EPOLLIN
+func (p *poller) close() {
+	if p.file != nil {
+		p.file.Close()
+	} else if p.epfd >= 0 {
+		unix.Close(p.epfd)
 	}
-	op := unix.EPOLL_CTL_MOD
-	if !c.registered {
-		op = unix.EPOLL_CTL_ADD
+	if p.wakefd >= 0 {
+		unix.Close(p.wakefd)
 	}
-	if err := unix.EpollCtl(p.epfd, op, c.fd, &ev); err != nil {
+}
+
+// register adds c (busy) to the table and the epoll set. The
+// registration is for good: it ends when the descriptor is closed.
+func (p *poller) register(c *conn) error {
+	if !p.table.put(c) {
+		return errors.New("poller table full")
+	}
+	ev := unix.EpollEvent{
+		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+		Fd:     int32(c.slot),
+		Pad:    int32(c.gen),
+	}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+		p.table.remove(c)
 		return fmt.Errorf("epoll_ctl: %w", err)
 	}
 	c.registered = true
 	return nil
 }
 
-func (p *poller) wakeup() {
+// handBack gives c, busy and owned by the caller, to the poller, which
+// sends it to the parse stage: the caller knows input is waiting (an edge
+// arrived while c was busy, or requests are buffered).
+func (p *poller) handBack(c *conn) {
+	p.mu.Lock()
+	if p.stopped {
+		p.mu.Unlock()
+		p.s.closeConn(c)
+		return
+	}
+	p.inbox = append(p.inbox, c)
+	wake := !p.woken
+	p.woken = true
+	p.mu.Unlock()
+	if wake {
+		p.wake()
+	}
+}
+
+func (p *poller) wake() {
 	unix.Write(p.wakefd, []byte{1, 0, 0, 0, 0, 0, 0, 0})
 }
 
-func (p *poller) close() {
-	unix.Close(p.epfd)
-	unix.Close(p.wakefd)
+// stop makes run return soon; hand-backs after that close the connection.
+func (p *poller) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	p.woken = true
+	p.mu.Unlock()
+	p.wake()
 }
 
-// run is the poller's loop; it returns nil once stopping is set.
+// run is the poller's loop. It returns nil once stop has been called, after
+// closing every connection it owns.
 func (p *poller) run() error {
-	lastSweep := time.Now()
+	s := p.s
+	p.toParse, p.toWrite = getBatch(), getBatch()
+	p.nextSweep = nanotime() + int64(sweepInterval)
 	for {
-		n, err := unix.EpollWait(p.epfd, p.events, int(sweepInterval/time.Millisecond))
-		if err != nil && err != unix.EINTR {
+		n, err := p.wait()
+		if err != nil {
 			return fmt.Errorf("epoll_wait: %w", err)
 		}
-		if p.stopping.Load() {
-			return nil
-		}
+		now := nanotime()
 		for i := range n {
-			ev := p.events[i]
-			if int(ev.Fd) == p.wakefd {
-				var scratch [8]byte
-				unix.Read(p.wakefd, scratch[:])
-				lastSweep = time.Time{} // sweep now: shutdown state changed
+			ev := &p.events[i]
+			if uint32(ev.Fd) == wakeSlot {
+				stopped, sweep := p.takeInbox()
+				if stopped {
+					p.shutdown()
+					return nil
+				}
+				if sweep {
+					p.nextSweep = now
+				}
 				continue
 			}
-			if c := p.s.conns.get(int(ev.Fd)); c != nil && c.poller == p {
-				p.dispatch(c)
+			if c := p.table.get(uint32(ev.Fd), uint32(ev.Pad)); c != nil {
+				p.event(c, ev.Events)
 			}
 		}
-		if now := time.Now(); now.Sub(lastSweep) >= sweepInterval {
+		if now >= p.nextSweep {
 			p.sweep(now)
-			lastSweep = now
+			p.nextSweep = now + int64(sweepInterval)
 		}
+		p.flush()
+		s.stages[stagePoll].stats.shards[0].taken.Add(uint64(n))
 	}
 }
 
-// dispatch hands a connection whose armed interest fired to its stage.
-func (p *poller) dispatch(c *conn) {
-	s := p.s
-	c.mu.Lock()
-	st := c.state
-	if st == stateArmedRead || st == stateArmedWrite || st == stateArmedReparse {
-		c.state = stateBusy
+// wait returns the events epoll has ready, parking in the runtime's poller
+// until there are some or the next sweep (or overflow retry) is due.
+func (p *poller) wait() (int, error) {
+	due := p.nextSweep
+	if len(p.overflow[0])+len(p.overflow[1]) > 0 {
+		due = min(due, nanotime()+int64(time.Millisecond))
 	}
-	c.mu.Unlock()
-	switch st {
-	case stateArmedRead, stateArmedReparse:
-		c.enq = s.now()
-		s.parseQ <- c
-	case stateArmedWrite:
-		c.enq = s.now()
-		s.writeQ <- c
-	case stateArmedLinger:
-		if drainLinger(c.fd) {
-			s.closeConn(c)
-			return
-		}
-		c.mu.Lock()
-		if err := p.arm(c, stateArmedLinger); err != nil {
-			c.mu.Unlock()
-			s.closeConn(c)
-			return
-		}
-		c.mu.Unlock()
+	if due != p.deadlineSet {
+		p.file.SetReadDeadline(epoch.Add(time.Duration(due)))
+		p.deadlineSet = due
 	}
-}
-
-// sweep closes this poller's armed connections whose deadline has passed,
-// and idle ones when the server is draining. A write-blocked connection
-// still has a batch in flight, so it goes to the write stage marked dead,
-// which discards the rest of the batch and then closes it.
-func (p *poller) sweep(now time.Time) {
-	s := p.s
-	deadline := now.UnixNano()
-	draining, forced := s.draining.Load(), s.forced.Load()
-	p.expired = p.expired[:0]
-	s.conns.each(func(c *conn) {
-		if c.poller != p {
-			return
-		}
-		c.mu.Lock()
-		switch c.state {
-		case stateArmedRead, stateArmedLinger, stateArmedReparse:
-			idle := c.fl == nil
-			if c.deadline <= deadline || forced || (draining && idle) {
-				p.expired = append(p.expired, c)
-			}
-		case stateArmedWrite:
-			if c.deadline <= deadline || forced {
-				p.expired = append(p.expired, c)
+	var n int
+	var werr error
+	err := p.raw.Read(func(epfd uintptr) bool {
+		for {
+			n, werr = unix.EpollWait(int(epfd), p.events, 0)
+			if werr != unix.EINTR {
+				break
 			}
 		}
-		c.mu.Unlock()
+		return n > 0 || werr != nil
 	})
-	for _, c := range p.expired {
-		c.mu.Lock()
-		st := c.state
-		if st == stateArmedWrite {
-			c.state = stateBusy
-			c.dead.Store(true)
-		}
-		c.mu.Unlock()
-		switch st {
-		case stateArmedWrite:
-			s.stats.conns.timedOut.Add(1)
-			s.stats.write.shedFor(reasonWriteTimeout)
-			c.enq = s.now()
-			s.writeQ <- c
-		case stateArmedRead:
-			if c.fl != nil && !forced {
-				s.timeOut(c)
-			} else {
-				s.closeConn(c)
+	switch {
+	case werr != nil:
+		return 0, werr
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return 0, nil
+	}
+	return n, err
+}
+
+// event acts on the readiness flags ev reported for c. Each flag is read
+// for what it says (invariant 10): input, the peer's hang-up and errors
+// are input for whoever reads (who then reads to the end, flagHup);
+// writability, hang-ups and errors are output for whoever writes.
+func (p *poller) event(c *conn, ev uint32) {
+	in := ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
+	out := ev&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0
+	var hup uint32
+	if ev&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		hup = flagHup
+	}
+	for {
+		st := c.state.Load()
+		switch st & whereMask {
+		case whereReading, whereLingering:
+			if !in {
+				return // writable while waiting for input: nothing to do
+			}
+			if c.state.CompareAndSwap(st, whereBusy|hup|(st&flagHup)) {
+				p.toParse = p.add(p.toParse, c, 0)
+				return
+			}
+		case whereWriting:
+			if out {
+				if c.state.CompareAndSwap(st, whereBusy|hup|(st&(flagInput|flagHup))) {
+					p.toWrite = p.add(p.toWrite, c, 1)
+					return
+				}
+				continue
+			}
+			// Input while output is pending: read it once the output is
+			// written (the batch still owns the read side).
+			if want := st | flagInput | hup; want == st || c.state.CompareAndSwap(st, want) {
+				return
+			}
+		case whereBusy:
+			edge := hup
+			if in {
+				edge |= flagInput
+			}
+			if out {
+				edge |= flagOutput
+			}
+			if st&edge == edge || c.state.CompareAndSwap(st, st|edge) {
+				return
 			}
 		default:
-			s.closeConn(c)
+			return // closed
 		}
 	}
-	clear(p.expired)
 }
 
-var timeoutResponse = []byte("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-
-// timeOut ends a connection whose request did not arrive in time: it tells
-// the client why (408) and closes. The caller owns c.
-func (s *Server) timeOut(c *conn) {
-	s.stats.conns.timedOut.Add(1)
-	if c.fl != nil && c.fl.cur != nil {
-		s.stats.parse.shedFor(reasonBodyTimeout)
-	} else {
-		s.stats.parse.shedFor(reasonHeaderTimeout)
+// add appends c to the batch b for queue q (0 parse, 1 write), sending b
+// on when it is full; it returns the batch to go on with.
+func (p *poller) add(b *batch, c *conn, q int) *batch {
+	b.conns = append(b.conns, c)
+	if len(b.conns) < maxBatch {
+		return b
 	}
-	unix.Write(c.fd, timeoutResponse)
-	s.closeConn(c)
+	p.send(b, q)
+	return getBatch()
+}
+
+// flush sends the batches built since the last flush, and retries the
+// overflow.
+func (p *poller) flush() {
+	for q := range p.overflow {
+		p.retry(q)
+	}
+	if len(p.toParse.conns) > 0 {
+		p.send(p.toParse, 0)
+		p.toParse = getBatch()
+	}
+	if len(p.toWrite.conns) > 0 {
+		p.send(p.toWrite, 1)
+		p.toWrite = getBatch()
+	}
+}
+
+func (p *poller) queue(q int) chan *batch {
+	if q == 0 {
+		return p.s.parseQ
+	}
+	return p.s.writeQ
+}
+
+// send offers b to queue q without waiting; a full queue puts it on the
+// overflow list.
+func (p *poller) send(b *batch, q int) {
+	b.enq = p.s.now()
+	if len(p.overflow[q]) == 0 {
+		select {
+		case p.queue(q) <- b:
+			return
+		default:
+		}
+	}
+	p.overflow[q] = append(p.overflow[q], b)
+	p.s.stages[stagePoll].stats.reasons[reasonOverflow].Add(1) // delayed, not shed
+}
+
+func (p *poller) retry(q int) {
+	for len(p.overflow[q]) > 0 {
+		select {
+		case p.queue(q) <- p.overflow[q][0]:
+			p.overflow[q][0] = nil
+			p.overflow[q] = p.overflow[q][1:]
+		default:
+			return
+		}
+	}
+}
+
+// takeInbox moves the handed-back connections to the parse batch. It
+// reports whether the poller has been stopped, and whether it should sweep
+// now.
+func (p *poller) takeInbox() (stopped, sweep bool) {
+	var scratch [8]byte
+	unix.Read(p.wakefd, scratch[:])
+	p.mu.Lock()
+	p.inboxTaken, p.inbox = p.inbox, p.inboxTaken[:0]
+	p.woken = false
+	stopped, sweep = p.stopped, p.forceSweep
+	p.forceSweep = false
+	p.mu.Unlock()
+	for i, c := range p.inboxTaken {
+		p.toParse = p.add(p.toParse, c, 0)
+		p.inboxTaken[i] = nil
+	}
+	return stopped, sweep
+}
+
+// sweep hands on the armed connections whose deadline has passed (and the
+// idle ones while draining, and every armed one once shutdown is forced),
+// marked expired: the receiving stage decides what ending them means.
+func (p *poller) sweep(now int64) {
+	draining, forced := p.s.draining.Load(), p.s.forced.Load()
+	p.table.each(func(c *conn) {
+		st := c.state.Load()
+		where := st & whereMask
+		if where != whereReading && where != whereWriting && where != whereLingering {
+			return
+		}
+		due := forced || c.deadline.Load() <= now || (draining && st&flagIdle != 0)
+		if !due || !c.take(st) {
+			return
+		}
+		c.expired = true
+		if where == whereWriting {
+			p.toWrite = p.add(p.toWrite, c, 1)
+		} else {
+			p.toParse = p.add(p.toParse, c, 0)
+		}
+	})
+}
+
+// shutdown closes every connection the poller owns: those waiting in
+// batches and on the overflow list, and the armed ones in its table.
+// Connections busy in the stages are theirs to close.
+func (p *poller) shutdown() {
+	s := p.s
+	for _, b := range append(p.overflow[0], append(p.overflow[1], p.toParse, p.toWrite)...) {
+		for _, c := range b.conns {
+			s.closeConn(c)
+		}
+		putBatch(b)
+	}
+	p.overflow = [2][]*batch{}
+	p.toParse, p.toWrite = nil, nil
+	p.table.each(func(c *conn) {
+		st := c.state.Load()
+		switch st & whereMask {
+		case whereReading, whereWriting, whereLingering:
+			if c.take(st) {
+				s.closeConn(c)
+			}
+		}
+	})
 }

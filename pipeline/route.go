@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"errors"
+
 	"github.com/sourcegraph/conc/panics"
 
 	"pipehttp/parser"
@@ -8,45 +10,81 @@ import (
 	"pipehttp/router"
 )
 
-// routeWorker is one worker of the route stage. It takes a connection's
-// batch, answers cheap requests in place through the router (/, /echo,
-// /user-agent and every error), and passes file requests to the file-I/O
-// pool. A handler panic becomes a 500 for that request alone.
+// routeWorker is one worker of the route stage. It takes batches of
+// connections, each with its batch of requests; answers cheap requests in
+// place through the router (/, /echo, /user-agent and every error), and
+// passes file requests to the file-I/O pool, at most MaxConnFiles of one
+// connection's batch (the rest are put back, unparsed, for its next batch).
+// A connection whose requests are all answered goes on to the write stage,
+// together with the others of the batch. A handler panic becomes a 500 for
+// that request alone.
 //
 // Queue behaviour: a file job is offered to the file pool without waiting
 // (admit.go): if the file queue is full it waits in the waiting room, at
 // most Config.QueueWait, and is then answered 503 with Retry-After — a
 // route worker never waits for the disk, so cheap requests behind a file
-// request are never held up by it. Ready responses go to the write queue,
-// blocking while it is full.
+// request are never held up by it. Sending the ready connections on blocks
+// while the write queue is full.
 func (s *Server) routeWorker(id int) {
-	p, sh := &s.pools[stageRoute], s.stats.route.shard(id)
+	st := &s.stages[stageRoute]
+	sh := st.stats.shard(id)
 	var k catcher
-	for c := range s.routeQ {
-		if c != nil { // nil is a wake-up from Resize
-			t := s.took(sh, c.enq)
-			s.route(c, t, &k)
-			s.finished(sh, t)
+	for b := range s.routeQ {
+		if b != nil { // nil is a wake-up from Resize
+			now := s.took(sh, b)
+			out := getBatch()
+			for _, c := range b.conns {
+				if s.route(c, now, &k) {
+					out.conns = append(out.conns, c)
+				}
+			}
+			s.finished(sh, now, len(b.conns))
+			putBatch(b)
+			s.sendOn(s.writeQ, out)
 		}
-		if p.retire() {
+		if st.retire() {
 			return
 		}
 	}
-	p.live.Add(-1)
+	st.live.Add(-1)
 }
 
-// route routes c's batch; start is when the worker took it (nanotime, or 0).
-func (s *Server) route(c *conn, start int64, k *catcher) {
+// route routes c's batch and reports whether every response of it is
+// ready (so c goes to the write stage now; otherwise the file job that
+// completes last sends it). now is when the worker took the batch. A
+// pipeline panic marks c dead: its batch is accounted for and the write
+// stage closes it.
+func (s *Server) route(c *conn, now int64, k *catcher) (ready bool) {
 	fl := c.fl // stable: the batch owns the connection
+	// pending counts the jobs not answered yet, plus one held here so the
+	// file jobs cannot finish the batch while it is still being routed.
+	fl.pending.Store(int32(len(fl.jobs)) + 1)
+	answered, i := int32(1), 0
+	defer func() {
+		if r := recover(); r != nil {
+			s.recovered(stageRoute, r)
+			c.dead.Store(true)
+			answered += int32(len(fl.jobs) - i) // not handed to the file pool
+		}
+		ready = fl.pending.Add(-answered) == 0
+	}()
 	gone := c.dead.Load() || s.forced.Load()
-	for _, j := range fl.jobs {
-		j.t.routed = start
-		s.hook(stageRoute, j)
+	files := 0
+	for ; i < len(fl.jobs); i++ {
+		j := fl.jobs[i]
+		j.t.routed = now
+		if !gone {
+			s.hook(stageRoute, j)
+		}
 		switch {
 		case gone:
 		case j.failed != nil:
-			answerError(&j.resp, parser.Status(j.failed))
+			s.answerFailure(j, k)
 		case s.routeOne(j, k) != router.Inline:
+			if files++; files > s.cfg.MaxConnFiles {
+				s.putBack(fl, i, now)
+				return
+			}
 			j.task = taskServe
 			if j.stream == streamRouting {
 				j.task = taskBegin
@@ -54,13 +92,49 @@ func (s *Server) route(c *conn, start int64, k *catcher) {
 			if !s.admit(j) {
 				s.shed(j)
 			}
-			continue // the file worker, the waiting room or shed completes it
+			continue // the file worker, the waiting room or shed answers it
 		}
 		if j.stream == streamRouting {
 			s.skipBody(fl, j) // answered on its head alone
 		}
-		s.complete(c, j)
+		j.t.done = now
+		answered++
 	}
+	return
+}
+
+// putBack ends c's batch before fl.jobs[i]: that request and the ones
+// after it are released and their bytes, still in the read buffer (nothing
+// compacts it while a batch is in flight), are parsed again once the batch
+// is answered. It keeps one connection's file jobs in flight within
+// MaxConnFiles (invariant 11).
+func (s *Server) putBack(fl *flight, i int, now int64) {
+	fl.pending.Add(-int32(len(fl.jobs) - i))
+	fl.off = fl.jobs[i].at
+	for _, j := range fl.jobs[i:] {
+		s.releaseJob(j)
+	}
+	clear(fl.jobs[i:])
+	fl.jobs = fl.jobs[:i]
+	// Only a request that ends the batch can end the connection, and the
+	// batch now ends before it.
+	fl.closeAfter, fl.unread = false, false
+	fl.reparse, fl.headStart = true, now
+}
+
+// answerFailure answers a request that failed parsing with its status. A
+// body over the limit is refused only if the request would otherwise be
+// taken: a method the route does not allow gets its 405 (with Allow), an
+// unknown path its 404, as if the body were not there.
+func (s *Server) answerFailure(j *job, k *catcher) {
+	status := parser.Status(j.failed)
+	if errors.Is(j.failed, parser.ErrBodyTooLarge) && s.routeOne(j, k) == router.Inline {
+		switch j.resp.Status {
+		case 404, 405, 501:
+			return
+		}
+	}
+	refuse(&j.resp, status)
 }
 
 // routeOne runs the router for one request, turning a panic into a 500.
@@ -71,7 +145,7 @@ func (s *Server) routeOne(j *job, k *catcher) router.Kind {
 		j.kind = router.Inline
 	}
 	if j.kind == router.Static && s.handlers.Static == nil {
-		answerError(&j.resp, 404)
+		refuse(&j.resp, 404)
 		j.kind = router.Inline
 	}
 	j.route = classify(j.req.Path, j.kind)
@@ -102,38 +176,28 @@ func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {
 	refuse(&j.resp, 500)
 }
 
-// answerError fills resp with an empty-bodied error status.
-func answerError(resp *response.Response, status int) {
-	resp.Status = status
-}
-
 // refuse replaces whatever resp held (closing its file) with an
-// empty-bodied error status; a 503 tells the client when to retry.
+// empty-bodied error status; a 503 tells the client when to retry. Every
+// error the pipeline itself answers goes through here.
 func refuse(resp *response.Response, status int) {
 	resp.Release()
 	resp.Reset()
-	answerError(resp, status)
+	resp.Status = status
 	if status == 503 {
 		resp.Fields = append(resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
 	}
 }
 
-// complete marks j's response ready and, if it is the next one its
-// connection must send and no write worker has the connection, queues the
-// connection for writing.
-func (s *Server) complete(c *conn, j *job) {
-	now := s.now()
-	j.t.done = now
-	c.mu.Lock()
-	j.done = true
-	fl := c.fl
-	queue := !c.writeQueued && !c.writing && fl.sent < len(fl.jobs) && fl.jobs[fl.sent].done
-	if queue {
-		c.writeQueued = true
-		c.enq = now
-	}
-	c.mu.Unlock()
-	if queue {
-		s.writeQ <- c
+// complete marks j's response ready. If it was the last of its batch, the
+// connection goes to the write stage (blocking while the write queue is
+// full). Called by the file stage, the waiting room, and the parse stage for
+// a streamed body it gives up on.
+func (s *Server) complete(j *job) {
+	j.t.done = s.now()
+	c := j.c
+	if c.fl.pending.Add(-1) == 0 {
+		b := getBatch()
+		b.conns = append(b.conns, c)
+		s.sendOn(s.writeQ, b)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +14,6 @@ import (
 	"github.com/sourcegraph/conc"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
-	"golang.org/x/sys/unix"
 
 	"pipehttp/parser"
 	"pipehttp/response"
@@ -54,42 +54,39 @@ type Server struct {
 	handlers Handlers
 	log      *slog.Logger
 
-	lfd    int      // listening socket, non-blocking
-	stopfd int      // eventfd, readable once accepting must stop
-	addr   net.Addr // the bound address (useful with port 0)
+	ln   *os.File // the listening socket, non-blocking (listen.go)
+	addr net.Addr
 
-	pollers   []*poller
-	pollersMu sync.Mutex // orders wakePollers against closeFDs
-	conns     connTable
-	admission *semaphore.Weighted
-	clock     response.Clock
+	pollers    []*poller
+	nextPoller atomic.Uint32 // round-robin of new connections over pollers
+	admission  *semaphore.Weighted
+	clock      response.Clock
+	openConns  atomic.Int64 // accepted and not yet closed
+	lingering  atomic.Int64 // closing with a lingering close (linger.go)
 
-	// The bounded queues between stages. parseQ carries connections with
-	// bytes to read, routeQ connections with a parsed batch, fileQ single
-	// file jobs, writeQ connections with responses ready in order.
-	parseQ chan *conn
-	routeQ chan *conn
+	// The bounded queues between stages. parseQ carries batches of
+	// connections with bytes to read, routeQ batches of connections with a
+	// parsed batch of requests, writeQ batches of connections whose
+	// responses are all ready, fileQ single file jobs.
+	parseQ chan *batch
+	routeQ chan *batch
 	fileQ  chan *job
 	waitQ  chan *job // file jobs waiting for room in fileQ (admit.go)
-	writeQ chan *conn
+	writeQ chan *batch
 
+	stages  [nStages]stage
 	stats   serverStats
 	timing  bool      // clock reads for histograms and the access log (see Config.DisableTiming)
 	started time.Time // when New ran
 
-	// The resizable stages (resize.go). resizeMu orders Resize against
-	// Serve starting the pools and, at shutdown, waiting for them.
-	pools    [nPools]pool
+	// resizeMu orders Resize against Serve starting the pools and, at
+	// shutdown, waiting for them.
 	resizeMu sync.Mutex
 	running  bool // guarded by resizeMu: the pools have started
 	stopped  bool // guarded by resizeMu: the pools are being stopped
 
 	draining atomic.Bool // Shutdown began: close idle connections, answer with Connection: close
 	forced   atomic.Bool // Shutdown's deadline passed: abandon in-flight requests
-
-	// hooks are test hooks (export_test.go): hooks[stage] is called with
-	// each request's target as that stage handles it.
-	hooks [nPools]func(target string)
 
 	shutdownOnce sync.Once
 	shutdown     chan struct{} // closed when Shutdown is first called
@@ -114,20 +111,18 @@ func New(cfg Config, h Handlers, log *slog.Logger) (*Server, error) {
 		cfg:       cfg,
 		handlers:  h,
 		log:       log,
-		lfd:       -1,
-		stopfd:    -1,
 		admission: semaphore.NewWeighted(int64(cfg.MaxConns)),
-		parseQ:    make(chan *conn, cfg.ParseQueue),
-		routeQ:    make(chan *conn, cfg.RouteQueue),
+		parseQ:    make(chan *batch, cfg.ParseQueue),
+		routeQ:    make(chan *batch, cfg.RouteQueue),
 		fileQ:     make(chan *job, cfg.FileQueue),
 		waitQ:     make(chan *job, waitingRoomSize(cfg)),
-		writeQ:    make(chan *conn, cfg.WriteQueue),
+		writeQ:    make(chan *batch, cfg.WriteQueue),
 		shutdown:  make(chan struct{}),
 		done:      make(chan struct{}),
 		timing:    !cfg.DisableTiming || cfg.AccessLog != nil,
 		started:   time.Now(),
 	}
-	s.initPools()
+	s.initStages()
 	if err := s.open(); err != nil {
 		s.closeFDs()
 		return nil, err
@@ -137,16 +132,14 @@ func New(cfg Config, h Handlers, log *slog.Logger) (*Server, error) {
 
 func (s *Server) open() error {
 	var err error
-	s.lfd, s.addr, err = listen(s.cfg.Addr)
-	if err != nil {
+	if s.ln, s.addr, err = listen(s.cfg.Addr); err != nil {
 		return err
 	}
-	s.stopfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		return fmt.Errorf("eventfd: %w", err)
-	}
+	// Every poller's table must hold all the connections it may be given:
+	// round-robin spreads them, but closes can leave them uneven.
+	capacity := s.cfg.MaxConns + maxLingering
 	for range s.cfg.PollWorkers {
-		p, err := newPoller(s)
+		p, err := newPoller(s, capacity)
 		if err != nil {
 			return err
 		}
@@ -178,10 +171,7 @@ func (s *Server) Serve() error {
 	defer s.closeFDs()
 
 	// Consumers first, so producers never start with nobody to take work.
-	// conc.WaitGroup re-panics a worker's panic in Wait: a panic that
-	// escapes a worker is a bug in the pipeline itself, and the process
-	// should die loudly (handler panics are caught per request).
-	// The pools are resizable while they run (resize.go).
+	// The pools are resizable while they run (stages.go).
 	s.startPools()
 	var waitingRoom conc.WaitGroup
 	s.startWaitingRoom(&waitingRoom)
@@ -190,63 +180,76 @@ func (s *Server) Serve() error {
 	// rest of them through gctx and reports the first error.
 	g, gctx := errgroup.WithContext(context.Background())
 	for _, p := range s.pollers {
-		g.Go(p.run)
+		g.Go(func() error {
+			defer s.crashOnEscape("poll")
+			return p.run()
+		})
 	}
+	var accepting errgroup.Group
 	for range s.cfg.AcceptWorkers {
-		g.Go(s.acceptLoop)
+		accepting.Go(func() error {
+			defer s.crashOnEscape("accept")
+			return s.acceptLoop()
+		})
 	}
+	go func() {
+		if err := accepting.Wait(); err != nil {
+			s.acceptFailed(err)
+		}
+	}()
 
 	select {
 	case <-s.shutdown:
 	case <-gctx.Done():
+	}
+	// 1. Stop accepting: new clients are refused at once, not left in the
+	// backlog for the length of the drain.
+	s.ln.Close()
+	err := accepting.Wait()
+	if gctx.Err() != nil {
 		s.log.Error("stage failed; shutting down", "err", context.Cause(gctx))
 		s.beginShutdown()
 		s.forced.Store(true)
 	}
-
-	// 1. Stop accepting: the stop eventfd wakes every accept worker.
-	unix.Write(s.stopfd, []byte{1, 0, 0, 0, 0, 0, 0, 0})
-	// 2. Drain: pollers close idle connections, in-flight requests finish,
-	// and connections close after their last response — or Shutdown's
-	// deadline sets forced and the rest is abandoned.
+	// 2. Drain: pollers close idle connections at their next sweep,
+	// in-flight requests finish, and connections close after their last
+	// response — or Shutdown's deadline sets forced and the rest is
+	// abandoned.
 	s.wakePollers()
-	for s.conns.open.Load() > 0 && !s.forced.Load() {
+	for s.openConns.Load() > 0 && !s.forced.Load() {
 		time.Sleep(5 * time.Millisecond)
 	}
-	// 3. Stop the pollers, then close each queue once every stage that
-	// sends on it has stopped, in pipeline order.
+	// 3. Stop the pollers (each closes the connections it holds), then the
+	// pools in pipeline order.
 	for _, p := range s.pollers {
-		p.stopping.Store(true)
+		p.stop()
 	}
-	s.wakePollers()
-	err := g.Wait()
-	s.stopResizing() // no worker starts after this
-	close(s.parseQ)
-	s.pools[stageParse].wg.Wait()
-	close(s.routeQ)
-	s.pools[stageRoute].wg.Wait()
-	close(s.waitQ) // its senders, parse and route, have stopped
-	waitingRoom.Wait()
-	close(s.fileQ)
-	s.pools[stageFile].wg.Wait()
-	close(s.writeQ)
-	s.pools[stageWrite].wg.Wait()
-
-	// 4. Whatever is left was abandoned mid-request by a forced shutdown.
-	var left []*conn
-	s.conns.each(func(c *conn) { left = append(left, c) })
-	for _, c := range left {
-		s.closeConn(c)
+	if gerr := g.Wait(); err == nil {
+		err = gerr
+	}
+	s.stopPools(&waitingRoom)
+	// 4. Whatever is left was abandoned mid-request by a forced shutdown:
+	// every goroutine that could own it has stopped.
+	for _, p := range s.pollers {
+		p.table.each(func(c *conn) { s.closeConn(c) })
 	}
 	return err
 }
 
-// Shutdown stops the server gracefully: it stops accepting, closes idle
-// connections, lets in-flight requests finish and their responses go out,
-// and returns once Serve has returned. If ctx ends first, in-flight requests
-// are abandoned, their connections closed, and Shutdown returns ctx's error
-// after Serve has returned. Calling Shutdown before Serve closes the
-// listener and returns.
+// acceptFailed ends Serve: an accept worker failed for good.
+func (s *Server) acceptFailed(err error) {
+	s.log.Error("accept failed; shutting down", "err", err)
+	s.beginShutdown()
+	s.forced.Store(true)
+}
+
+// Shutdown stops the server gracefully: it stops accepting (the listener is
+// closed at once), closes idle connections, lets in-flight requests finish
+// and their responses go out (with Connection: close), and returns once
+// Serve has returned. If ctx ends first, in-flight requests are abandoned,
+// their connections closed, and Shutdown returns ctx's error after Serve
+// has returned. Calling Shutdown before Serve closes the listener and
+// returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginShutdown()
 	if !s.served.Load() && s.served.CompareAndSwap(false, true) {
@@ -267,42 +270,40 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) beginShutdown() {
 	s.shutdownOnce.Do(func() {
-		s.stopResizing()
+		s.resizeMu.Lock()
+		s.stopped = true
+		s.resizeMu.Unlock()
 		s.draining.Store(true)
 		close(s.shutdown)
 	})
 }
 
+// wakePollers makes every poller sweep now (draining or forced changed).
+func (s *Server) wakePollers() {
+	for _, p := range s.pollers {
+		p.mu.Lock()
+		p.forceSweep = true
+		wake := !p.woken
+		p.woken = true
+		p.mu.Unlock()
+		if wake {
+			p.wake()
+		}
+	}
+}
+
 // hook calls the test hook of stage, if one is set.
 func (s *Server) hook(stage int, j *job) {
-	if h := s.hooks[stage]; h != nil {
+	if h := s.stages[stage].hook; h != nil {
 		h(string(j.req.Target))
 	}
 }
 
-// wakePollers wakes every poller. Shutdown may call it while Serve's
-// closeFDs runs, so both hold pollersMu.
-func (s *Server) wakePollers() {
-	s.pollersMu.Lock()
-	defer s.pollersMu.Unlock()
-	for _, p := range s.pollers {
-		p.wakeup()
-	}
-}
-
 func (s *Server) closeFDs() {
-	if s.lfd >= 0 {
-		unix.Close(s.lfd)
-		s.lfd = -1
+	if s.ln != nil {
+		s.ln.Close()
 	}
-	if s.stopfd >= 0 {
-		unix.Close(s.stopfd)
-		s.stopfd = -1
-	}
-	s.pollersMu.Lock()
 	for _, p := range s.pollers {
 		p.close()
 	}
-	s.pollers = nil
-	s.pollersMu.Unlock()
 }

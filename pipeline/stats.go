@@ -30,34 +30,44 @@ type connStats struct {
 }
 
 type serverStats struct {
-	accept, parse, route, file, write stageStats
-	conns                             connStats
-	bytesIn, bytesOut                 atomic.Uint64
-	panics                            atomic.Uint64
+	conns             connStats
+	bytesIn, bytesOut atomic.Uint64
+	panics            atomic.Uint64
 	// routes are the per-route figures, recorded by the write stage once a
 	// response is written, sharded by write worker.
 	routes [statShards][nRoutes]routeShard
 }
 
-// took starts an item on a worker: the worker counts as busy and, with
-// timing on, the time the item waited since enq is recorded. It returns the
-// item's start time for finished (0 with timing off).
-func (s *Server) took(sh *stageShard, enq int64) int64 {
+// took starts a batch on a worker: the worker counts as busy and, with
+// timing on, the time the batch waited since it was queued is recorded for
+// each of its items. It returns the time now, which the worker also uses
+// for deadlines: one clock read per batch.
+func (s *Server) took(sh *stageShard, b *batch) int64 {
 	sh.busy.Add(1)
-	if !s.timing {
-		return 0
-	}
 	now := nanotime()
-	sh.wait.observe(now - enq)
+	if s.timing && b.enq != 0 {
+		sh.wait.observeN(now-b.enq, len(b.conns))
+	}
 	return now
 }
 
-// finished ends an item that started at start (see took).
-func (s *Server) finished(sh *stageShard, start int64) {
+// tookOne is took for a single item queued at enq (a file job).
+func (s *Server) tookOne(sh *stageShard, enq int64) int64 {
+	sh.busy.Add(1)
+	now := nanotime()
+	if s.timing && enq != 0 {
+		sh.wait.observe(now - enq)
+	}
+	return now
+}
+
+// finished ends n items that started at start (see took); each is
+// counted with the batch's average service time.
+func (s *Server) finished(sh *stageShard, start int64, n int) {
 	sh.busy.Add(-1)
-	sh.taken.Add(1)
-	if s.timing {
-		sh.service.observe(nanotime() - start)
+	sh.taken.Add(uint64(n))
+	if s.timing && n > 0 {
+		sh.service.observeN((nanotime()-start)/int64(n), n)
 	}
 }
 
@@ -145,39 +155,9 @@ type Stats struct {
 // a pass over the open connections (to count the idle ones) and a few
 // thousand atomic loads; nothing on the request path waits for it.
 func (s *Server) Stats() Stats {
-	stage := func(name string, st *stageStats, p *pool, workers, qlen, qcap int) StageStats {
-		ss := StageStats{Name: name, Workers: workers, Target: workers, QueueLen: qlen, QueueCap: qcap,
-			Shed: st.shed.Load(), Wait: newHistogram(), Service: newHistogram()}
-		if p != nil {
-			ss.Workers, ss.Target, ss.Resizable = int(p.live.Load()), int(p.target.Load()), true
-		}
-		for i := range st.shards {
-			sh := &st.shards[i]
-			ss.Busy += sh.busy.Load()
-			ss.Taken += sh.taken.Load()
-			sh.wait.addTo(&ss.Wait)
-			sh.service.addTo(&ss.Service)
-		}
-		ss.Wait.finish()
-		ss.Service.finish()
-		if rs := stageReasons[name]; len(rs) > 0 {
-			ss.Reasons = make(map[string]uint64, len(rs))
-			for _, r := range rs {
-				ss.Reasons[reasonNames[r]] = st.reasons[r].Load()
-			}
-		}
-		return ss
-	}
 	st := Stats{
-		Stages: []StageStats{
-			stage("accept", &s.stats.accept, nil, s.cfg.AcceptWorkers, 0, 0),
-			stage("parse", &s.stats.parse, &s.pools[stageParse], 0, len(s.parseQ), cap(s.parseQ)),
-			stage("route", &s.stats.route, &s.pools[stageRoute], 0, len(s.routeQ), cap(s.routeQ)),
-			stage("file", &s.stats.file, &s.pools[stageFile], 0, len(s.fileQ), cap(s.fileQ)),
-			stage("write", &s.stats.write, &s.pools[stageWrite], 0, len(s.writeQ), cap(s.writeQ)),
-		},
-		OpenConns:       s.conns.open.Load(),
-		RejectedConns:   s.stats.accept.rejected.Load(),
+		OpenConns:       s.openConns.Load(),
+		RejectedConns:   s.stages[stageAccept].stats.rejected.Load(),
 		ClosedConns:     s.stats.conns.closed.Load(),
 		TimedOut:        s.stats.conns.timedOut.Load(),
 		BytesIn:         s.stats.bytesIn.Load(),
@@ -188,7 +168,10 @@ func (s *Server) Stats() Stats {
 		Time:            time.Now(),
 		HistogramBounds: histBounds,
 	}
-	st.AcceptedConns = st.Stages[0].Taken
+	for i := range s.stages {
+		st.Stages = append(st.Stages, s.stages[i].snapshot())
+	}
+	st.AcceptedConns = st.Stages[stageAccept].Taken
 	for r := range nRoutes {
 		rs := RouteStats{Name: routeNames[r], Status: make(map[string]uint64, 5), Latency: newHistogram()}
 		var classes [5]uint64
@@ -207,13 +190,39 @@ func (s *Server) Stats() Stats {
 		rs.Latency.finish()
 		st.Routes = append(st.Routes, rs)
 	}
-	s.conns.each(func(c *conn) {
-		c.mu.Lock()
-		if c.state == stateArmedRead && c.fl == nil {
-			st.IdleConns++
-		}
-		c.mu.Unlock()
-	})
+	for _, p := range s.pollers {
+		p.table.each(func(c *conn) {
+			if c.state.Load()&(whereMask|flagIdle) == whereReading|flagIdle {
+				st.IdleConns++
+			}
+		})
+	}
 	st.ActiveConns = max(st.OpenConns-st.IdleConns, 0)
 	return st
+}
+
+// snapshot is the stage's part of Stats.
+func (st *stage) snapshot() StageStats {
+	ss := StageStats{Name: st.name, Resizable: st.resizable, Shed: st.stats.shed.Load(),
+		Workers: int(st.target.Load()), Target: int(st.target.Load()), Wait: newHistogram(), Service: newHistogram()}
+	if st.resizable {
+		ss.Workers = int(st.live.Load())
+	}
+	ss.QueueLen, ss.QueueCap = st.queue()
+	for i := range st.stats.shards {
+		sh := &st.stats.shards[i]
+		ss.Busy += sh.busy.Load()
+		ss.Taken += sh.taken.Load()
+		sh.wait.addTo(&ss.Wait)
+		sh.service.addTo(&ss.Service)
+	}
+	ss.Wait.finish()
+	ss.Service.finish()
+	if len(st.reasons) > 0 {
+		ss.Reasons = make(map[string]uint64, len(st.reasons))
+		for _, r := range st.reasons {
+			ss.Reasons[reasonNames[r]] = st.stats.reasons[r].Load()
+		}
+	}
+	return ss
 }

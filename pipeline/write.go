@@ -2,96 +2,121 @@ package pipeline
 
 import (
 	"errors"
-	"time"
 
 	"pipehttp/parser"
 )
 
-// writeWorker is one worker of the write stage. It takes a connection whose
-// next response is ready, serializes every consecutive ready response of
-// its batch into one buffer (bodies of files go by sendfile), and writes
-// them with one write or writev: responses leave in request order however
-// the route and file stages finished them (RFC 9112 §9.3.2).
+// writeWorker is one worker of the write stage. It takes batches of
+// connections whose requests are all answered, serializes each one's
+// responses in request order into one buffer (bodies of files go by
+// sendfile), and writes them with one write or writev: responses leave in
+// request order however the route and file stages finished them
+// (RFC 9112 §9.3.2).
 //
 // Writes never block: when the kernel takes only part, the rest waits in
-// the flight and the connection is armed for writability with
-// WriteTimeout; a client that stops reading holds no worker. After the last
-// response of a batch the connection is closed, or handed back to the
-// poller for its next request.
+// the flight and the connection is armed for writability, with a deadline
+// that only progress moves (Config.WriteTimeout, Config.MinRate); a client
+// that stops reading holds no worker. After the last response of a batch
+// the connection is closed, or waits for its next request.
 //
-// Queue behaviour: the write queue is fed by the route and file stages and
-// the poller, which block while it is full. A connection is queued at most
-// once at a time.
+// Queue behaviour: the write queue is fed by the route and file stages,
+// which block while it is full, and by the poller, which does not (its
+// overflow list).
 func (s *Server) writeWorker(id int) {
-	p, sh := &s.pools[stageWrite], s.stats.write.shard(id)
+	st := &s.stages[stageWrite]
+	sh := st.stats.shard(id)
 	routes := &s.stats.routes[id%statShards]
-	for c := range s.writeQ {
-		if c != nil { // nil is a wake-up from Resize
-			t := s.took(sh, c.enq)
-			s.write(c, routes)
-			s.finished(sh, t)
+	for b := range s.writeQ {
+		if b != nil { // nil is a wake-up from Resize
+			now := s.took(sh, b)
+			date := s.clock.Date()
+			for _, c := range b.conns {
+				s.writeConn(c, now, date, routes)
+			}
+			s.finished(sh, now, len(b.conns))
+			putBatch(b)
 		}
-		if p.retire() {
+		if st.retire() {
 			return
 		}
 	}
-	p.live.Add(-1)
+	st.live.Add(-1)
 }
 
-// write writes what is ready of c's batch; routes is the worker's shard of
-// the per-route figures.
-func (s *Server) write(c *conn, routes *[nRoutes]routeShard) {
-	c.mu.Lock()
-	c.writeQueued = false
-	c.writing = true
+// writeConn writes what c's batch has to send and then ends the batch, or
+// hands c to its poller to wait for the socket.
+func (s *Server) writeConn(c *conn, now int64, date []byte, routes *[nRoutes]routeShard) {
+	if s.writeStep(c, now, date, routes) {
+		s.finishBatch(c, now)
+	}
+}
+
+// writeStep writes c's responses; it reports whether the batch is over
+// (all written, or abandoned), false if c now waits in the poller. A
+// pipeline panic marks c dead, which abandons the batch.
+func (s *Server) writeStep(c *conn, now int64, date []byte, routes *[nRoutes]routeShard) (over bool) {
 	fl := c.fl
-	c.mu.Unlock()
-	for {
-		gone := c.dead.Load() || s.forced.Load()
-		if gone {
+	defer func() {
+		if r := recover(); r != nil {
+			s.recovered(stageWrite, r)
+			c.dead.Store(true)
 			fl.out.reset()
-		} else if fl.out.pending() {
-			finished, err := fl.out.writeTo(c.fd, &s.stats)
+			over = true
+		}
+	}()
+	if c.expired {
+		c.expired = false
+		if s.forced.Load() || c.deadline.Load() <= now {
+			if !s.forced.Load() {
+				s.stats.conns.timedOut.Add(1)
+				s.stages[stageWrite].stats.shedFor(reasonWriteTimeout)
+			}
+			c.dead.Store(true)
+		}
+	}
+	for {
+		if c.dead.Load() || s.forced.Load() {
+			fl.out.reset()
+			return true
+		}
+		if fl.out.pending() {
+			c.clearEdge(flagOutput)
+			moved, finished, err := fl.out.writeTo(c.fd, &s.stats)
+			if moved > 0 {
+				fl.outMoved += moved
+				fl.outProgress = now
+			}
 			if err != nil {
 				c.dead.Store(true)
-				s.stats.write.shedFor(reasonClientGone)
+				s.stages[stageWrite].stats.shedFor(reasonClientGone)
 				continue
 			}
 			if !finished {
-				s.arm(c, stateArmedWrite, time.Now().Add(s.cfg.WriteTimeout))
-				return // still "writing": completions only mark jobs done
+				if !c.registered {
+					if err := c.poller.register(c); err != nil {
+						s.log.Warn("connection dropped", "err", err)
+						c.dead.Store(true)
+						continue
+					}
+				}
+				deadline := progressDeadline(fl.outStart, fl.outProgress, fl.outMoved, int64(s.cfg.WriteTimeout), s.cfg.minRate())
+				if c.release(whereWriting, deadline, false) {
+					continue // writable again already
+				}
+				return false
 			}
 		}
-		if gone {
-			fl.observed = fl.sent // not delivered: shed, not counted per route
-		} else if fl.observed < fl.sent {
-			s.written(fl, routes)
+		if fl.observed < fl.sent {
+			s.written(fl, routes, now)
 		}
 		fl.out.reset()
-
-		c.mu.Lock()
-		start, end := fl.sent, fl.sent
-		for end < len(fl.jobs) && fl.jobs[end].done {
-			end++
+		if fl.sent == len(fl.jobs) {
+			return true
 		}
-		if start == end {
-			// Whether the batch is over is decided under the lock: once
-			// writing is false, another write worker may take c.
-			last := end == len(fl.jobs)
-			c.writing = false
-			c.mu.Unlock()
-			if last {
-				s.finishBatch(c, fl)
-			}
-			return
+		if fl.outStart == 0 {
+			fl.outStart, fl.outProgress, fl.outMoved = now, now, 0
 		}
-		c.mu.Unlock()
-		if !gone {
-			end = s.serialize(fl, start, end)
-		}
-		c.mu.Lock()
-		fl.sent = end
-		c.mu.Unlock()
+		fl.sent = s.serialize(c, fl, date)
 	}
 }
 
@@ -101,17 +126,16 @@ func (s *Server) write(c *conn, routes *[nRoutes]routeShard) {
 // than this, and then the write timeout.
 const maxQueuedOutput = 64 << 10
 
-// serialize adds ready responses jobs[start:end] to the pending output, up
-// to maxQueuedOutput (at least one), and returns the index after the last
-// one added.
-func (s *Server) serialize(fl *flight, start, end int) int {
-	date := s.clock.Date()
-	i := start
-	for ; i < end && (i == start || fl.out.queued() < maxQueuedOutput); i++ {
+// serialize adds the next responses of fl's batch to the pending output,
+// up to maxQueuedOutput (at least one), and returns the index after the
+// last one added.
+func (s *Server) serialize(c *conn, fl *flight, date []byte) int {
+	i := fl.sent
+	closing := fl.closeAfter || s.draining.Load() || (fl.eof && fl.off == len(fl.buf))
+	for ; i < len(fl.jobs) && (i == fl.sent || fl.out.queued() < maxQueuedOutput); i++ {
 		j := fl.jobs[i]
 		s.hook(stageWrite, j)
-		last := i == len(fl.jobs)-1
-		j.resp.Close = last && (fl.closeAfter || s.draining.Load())
+		j.resp.Close = closing && i == len(fl.jobs)-1
 		j.resp.KeepAlive = !j.resp.Close && j.req.Version == parser.HTTP10
 		fl.out.add(&j.resp, date)
 	}
@@ -119,27 +143,36 @@ func (s *Server) serialize(fl *flight, start, end int) int {
 	return i
 }
 
-// finishBatch recycles an answered batch and decides the connection's
-// fate: close, linger-close, or wait for the next request.
-func (s *Server) finishBatch(c *conn, fl *flight) {
-	lastFailed := fl.jobs[len(fl.jobs)-1].failed != nil
+// finishBatch recycles an answered (or abandoned) batch and decides the
+// connection's fate: close, linger-close, or go on to its next request.
+func (s *Server) finishBatch(c *conn, now int64) {
+	fl := c.fl
+	lastFailed := len(fl.jobs) > 0 && fl.jobs[len(fl.jobs)-1].failed != nil
 	for _, j := range fl.jobs {
 		s.releaseJob(j)
 	}
 	clear(fl.jobs)
 	fl.jobs = fl.jobs[:0]
-	fl.sent, fl.observed = 0, 0
+	fl.sent, fl.observed, fl.outStart = 0, 0, 0
+	buffered := fl.off < len(fl.buf)
 	switch {
 	case c.dead.Load() || s.forced.Load():
 		s.closeConn(c)
-	case fl.closeAfter || s.draining.Load():
-		if lastFailed || fl.off < len(fl.buf) {
-			s.lingerClose(c) // unread input: don't let close(2) send RST over our response
+	case fl.closeAfter || s.draining.Load() || (fl.eof && !buffered):
+		if lastFailed || fl.unread || buffered || c.pendingInput() {
+			s.lingerClose(c, now) // unread input: don't let close(2) send RST over our response
 		} else {
 			s.closeConn(c)
 		}
+	case buffered || fl.reparse || fl.cur != nil:
+		// Requests (or a streamed body's head) wait in the buffer: the
+		// poller sends c back to the parse stage (the write stage has no
+		// queue into it).
+		c.poller.handBack(c)
 	default:
-		s.resume(c, fl)
+		if s.waitInput(c, now) {
+			c.poller.handBack(c)
+		}
 	}
 }
 
