@@ -33,11 +33,11 @@ type gzipCache struct {
 	max   int64
 	group singleflight.Group
 
-	mu      sync.Mutex
-	byPath  map[string]*list.Element // of *gzipEntry
-	lru     list.List                // front: most recently used
-	bytes   int64
-	counts  GzipCacheStats
+	mu     sync.Mutex
+	byPath map[string]*list.Element // of *gzipEntry
+	lru    list.List                // front: most recently used
+	bytes  int64
+	counts GzipCacheStats
 }
 
 type gzipEntry struct {
