@@ -34,8 +34,10 @@ type Config struct {
 	// once. Zero means DefaultGzipCache; negative turns the cache off, and
 	// every response is then compressed for itself.
 	GzipCache int64
-	// MaxEntries bounds a directory listing; past it the listing says it is
-	// cut short. Zero means DefaultMaxEntries.
+	// MaxEntries is the number of entries on one page of a directory
+	// listing; a longer listing is paginated ("?after=NAME", a "Next page"
+	// link, and "next" and "next_cursor" in JSON). Zero means
+	// DefaultMaxEntries.
 	MaxEntries int
 	// OnError, if set, is called with every error Serve answers, before the
 	// response is filled (for logging; the client sees only the status).
