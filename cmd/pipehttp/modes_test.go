@@ -43,7 +43,6 @@ func request(t *testing.T, addr, method, path string, body string, fields ...str
 	return resp.StatusCode, string(got)
 }
 
-
 // site writes a tree with its own files/ and echo/ folders.
 func site(t *testing.T) string {
 	tree := t.TempDir()
