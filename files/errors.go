@@ -41,16 +41,22 @@ var statusTable = []struct {
 	{ErrNotRegular, 403},
 	{ErrLengthRequired, 411},
 	{fs.ErrPermission, 403},     // EACCES, EPERM
+	{syscall.EROFS, 403},        // a read-only filesystem: as permanent as a permission
 	{syscall.EISDIR, 403},       // rename over a directory
+	{syscall.ENOSPC, 507},       // disk full (RFC 4918 §11.5: the server cannot store the representation)
+	{syscall.EDQUOT, 507},       // over quota
 	{fs.ErrNotExist, 404},       // ENOENT: no such file, or no such directory to upload into
 	{syscall.ENOTDIR, 404},      // "a.txt/b": a path through a file
 	{syscall.ENAMETOOLONG, 414}, // the name cannot exist
 }
 
 // Status returns the response status for an error returned by this package:
-// 400 malformed name; 411 upload without a length; 403 refused name, non-regular file or permission
-// denied; 404 not found; 414 name too long; 500 anything else (whose text is
-// never shown to the client).
+// 400 malformed name; 411 upload without a length; 403 refused name,
+// non-regular file, permission denied or read-only filesystem (the request
+// would fail again unchanged, as for a permission); 404 not found; 414 name
+// too long; 507 Insufficient Storage for a full disk or quota (ENOSPC,
+// EDQUOT); 500 anything else (whose text is never shown to the client, and
+// which the caller logs through OnError).
 func Status(err error) int {
 	for _, e := range statusTable {
 		if errors.Is(err, e.err) {

@@ -6,24 +6,34 @@ import (
 	"io/fs"
 	"time"
 
+	"pipehttp/content"
 	"pipehttp/parser"
 	"pipehttp/response"
+	"pipehttp/router"
 )
 
 // Handler serves /files/{name}.
 //
-//	GET   200 application/octet-stream, the file (sent by the writer with sendfile)
-//	HEAD  200, the same head with HeadOnly set
+//	GET   200 application/octet-stream, the file (sent by the writer with sendfile);
+//	      conditional and range requests as the static handler answers them (package content):
+//	      ETag, Last-Modified, Accept-Ranges; 304, 412; 206 (one range, or multipart/byteranges); 416
+//	HEAD  the head GET would get (Range aside), with HeadOnly set
 //	POST  201, empty body: the request body stored atomically as name
-//	      (411 without Content-Length or chunked framing)
-//	other 405, Allow: GET, HEAD, POST
+//	PUT   201 Created when name did not exist, 204 No Content when it was replaced; same storage as POST
+//	      (POST and PUT: 411 without Content-Length or chunked framing; 405 when ReadOnly)
+//	other 405, Allow: GET, HEAD, POST, PUT (GET, HEAD when ReadOnly)
 //
 // {name} is the rest of the path, percent-decoded exactly once ("%252e" is
-// the literal file "%2e"). Subdirectories work if they exist; POST does not
-// create them. Errors answer with an empty body and the status from
-// [Status]: 400 bad escape; 403 a name leaving the directory, a NUL byte, a
-// directory or other non-regular file, permission denied; 404 not found;
-// 500 anything else. The error text never reaches the client; see OnError.
+// the literal file "%2e"). Subdirectories work if they exist; uploads do
+// not create them. Names of upload temp files (IsTempName) are refused
+// (403) for every method.
+//
+// Errors answer with the status from [Status] — 400 bad escape; 403 a name
+// leaving the directory, a NUL byte, a directory or other non-regular
+// file, permission denied, a read-only filesystem; 404 not found; 411; 414;
+// 507 disk full or over quota; 500 anything else — and the body
+// router.ErrorFormFor chooses (with TextErrors for static mode). The error
+// text never reaches the client; see OnError.
 //
 // For HEAD the file is opened as for GET and left in resp.File with HeadOnly
 // set: response.ContentLength reports FileSize only while File is set, and
@@ -32,6 +42,15 @@ import (
 type Handler struct {
 	// Store is where files are read and written. Required.
 	Store *Store
+
+	// ReadOnly refuses uploads: POST and PUT get 405 with
+	// "Allow: GET, HEAD". Default false (uploads on: the classic server).
+	ReadOnly bool
+
+	// TextErrors gives error answers a plain-text body even for a client
+	// that does not ask for HTML (static mode; see router.ErrorFormFor).
+	// Default false: the classic contract, an empty body.
+	TextErrors bool
 
 	// Delay makes every file operation take at least this long, measured
 	// from the start of Serve, by sleeping the remainder once it is done:
@@ -44,11 +63,14 @@ type Handler struct {
 	OnError func(req *parser.Request, status int, err error)
 }
 
-const allowFiles = "GET, HEAD, POST"
+const (
+	allowFiles    = "GET, HEAD, POST, PUT"
+	allowReadOnly = "GET, HEAD"
+)
 
-// Serve handles GET, HEAD and POST on /files/{name}; req.Path starts with
-// "/files/". It fills resp, which must be freshly reset, and blocks on disk
-// I/O (and on Delay), which is why it runs on the file pool.
+// Serve handles GET, HEAD, POST and PUT on /files/{name}; req.Path starts
+// with "/files/". It fills resp, which must be freshly reset, and blocks on
+// disk I/O (and on Delay), which is why it runs on the file pool.
 func (h *Handler) Serve(req *parser.Request, resp *response.Response) {
 	if h.Delay > 0 {
 		defer sleepUntil(time.Now().Add(h.Delay))
@@ -59,44 +81,98 @@ func (h *Handler) Serve(req *parser.Request, resp *response.Response) {
 	}
 }
 
+// upload reports whether req is an upload this handler takes.
+func (h *Handler) upload(req *parser.Request) bool {
+	return !h.ReadOnly && (req.MethodIs("POST") || req.MethodIs("PUT"))
+}
+
+// refuseMethod answers 405 when req's method is not taken, and reports
+// whether it did.
+func (h *Handler) refuseMethod(req *parser.Request, resp *response.Response) bool {
+	if req.MethodIs("GET") || req.MethodIs("HEAD") || h.upload(req) {
+		return false
+	}
+	allow := allowFiles
+	if h.ReadOnly {
+		allow = allowReadOnly
+	}
+	resp.Error(405, h.form(req))
+	resp.Fields = append(resp.Fields, response.Field{Name: "Allow", Value: allow})
+	return true
+}
+
 // serve fills resp for a success (including 405) or returns the error to
 // answer; on error resp may be partly filled.
 func (h *Handler) serve(req *parser.Request, resp *response.Response) error {
-	if !req.MethodIs("GET") && !req.MethodIs("HEAD") && !req.MethodIs("POST") {
-		resp.Status = 405
-		resp.Body = resp.Body[:0]
-		resp.Fields = append(resp.Fields, response.Field{Name: "Allow", Value: allowFiles})
+	if h.refuseMethod(req, resp) {
 		return nil
 	}
-	escaped, ok := bytes.CutPrefix(req.Path, []byte("/files/"))
-	if !ok {
-		return fmt.Errorf("path %q: %w", req.Path, fs.ErrNotExist)
-	}
-	name, err := decodeName(escaped)
+	name, err := nameOf(req)
 	if err != nil {
 		return err
 	}
 	resp.Body = resp.Body[:0]
-	if req.MethodIs("POST") {
+	if h.upload(req) {
 		if req.ContentLength < 0 && !req.Chunked {
-			return fmt.Errorf("POST %q: %w", name, ErrLengthRequired)
+			return fmt.Errorf("%s %q: %w", req.Method, name, ErrLengthRequired)
 		}
-		if err := h.Store.Put(name, req.Body); err != nil {
+		created, err := h.Store.Put(name, req.Body)
+		if err != nil {
 			return err
 		}
-		resp.Status = 201
+		h.stored(req, resp, created)
 		return nil
 	}
 	f, fi, err := h.Store.Get(name)
 	if err != nil {
 		return err
 	}
+	const ctype = "application/octet-stream"
+	rep := content.Representation{File: f, Size: fi.Size(), ContentType: ctype,
+		Validators: content.NewValidators(fi, "", time.Now())}
+	if content.Answer(req, resp, rep, h.form(req)) {
+		return nil
+	}
 	resp.Status = 200
-	resp.ContentType = "application/octet-stream"
+	resp.ContentType = ctype
 	resp.File = f
 	resp.FileOffset = 0
 	resp.FileSize = fi.Size()
 	return nil
+}
+
+// stored answers a successful upload: POST is always 201 (the classic
+// contract); PUT is 201 for a new file and 204 for a replaced one
+// (RFC 9110 §9.3.4).
+func (h *Handler) stored(req *parser.Request, resp *response.Response, created bool) {
+	resp.Status = 201
+	if req.MethodIs("PUT") && !created {
+		resp.Status = 204
+	}
+}
+
+// nameOf decodes the name after "/files/".
+func nameOf(req *parser.Request) (string, error) {
+	escaped, ok := bytes.CutPrefix(req.Path, []byte("/files/"))
+	if !ok {
+		return "", fmt.Errorf("path %q: %w", req.Path, fs.ErrNotExist)
+	}
+	return decodeName(escaped)
+}
+
+// form is the body of an error answer to req.
+func (h *Handler) form(req *parser.Request) response.ErrorForm {
+	return router.ErrorFormFor(req, h.TextErrors)
+}
+
+// fail answers err with its status and the chosen error body.
+func (h *Handler) fail(req *parser.Request, resp *response.Response, err error) {
+	status := Status(err)
+	if h.OnError != nil {
+		h.OnError(req, status, err)
+	}
+	resp.Fields = resp.Fields[:0]
+	resp.Error(status, h.form(req))
 }
 
 // sleepUntil sleeps until t, if it is still ahead.

@@ -219,15 +219,15 @@ func TestServePost(t *testing.T) {
 func TestServeMethodNotAllowed(t *testing.T) {
 	fx := newFixture(t)
 	h := &files.Handler{Store: fx.store}
-	for _, method := range []string{"PUT", "DELETE", "PATCH", "OPTIONS"} {
+	for _, method := range []string{"DELETE", "PATCH", "OPTIONS"} {
 		t.Run(method, func(t *testing.T) {
 			var resp response.Response
 			h.Serve(newRequest(method, "/files/a.txt", []byte("x")), &resp)
 			if resp.Status != 405 {
 				t.Fatalf("status = %d, want 405", resp.Status)
 			}
-			if len(resp.Fields) != 1 || resp.Fields[0] != (response.Field{Name: "Allow", Value: "GET, HEAD, POST"}) {
-				t.Errorf("fields = %v, want Allow: GET, HEAD, POST", resp.Fields)
+			if len(resp.Fields) != 1 || resp.Fields[0] != (response.Field{Name: "Allow", Value: "GET, HEAD, POST, PUT"}) {
+				t.Errorf("fields = %v, want Allow: GET, HEAD, POST, PUT", resp.Fields)
 			}
 		})
 	}

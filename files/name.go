@@ -19,9 +19,6 @@ func decodeName(escaped []byte) (string, error) {
 	return name, nil
 }
 
-// uploadMarker is part of every temp file's name: ".<name>.upload-<random>".
-const uploadMarker = ".upload-"
-
 // checkName rejects names the store never opens, before the filesystem sees
 // them. Escapes (.., absolute paths, symlinks) are left to os.Root, which
 // resolves them safely; this only catches what os.Root would accept but we
@@ -37,7 +34,7 @@ func checkName(name string) error {
 	if strings.HasSuffix(name, "/") || base == "." || base == ".." {
 		return fmt.Errorf("name %q names a directory: %w", name, ErrNotRegular)
 	}
-	if strings.HasPrefix(base, ".") && strings.Contains(base, uploadMarker) {
+	if IsTempName(base) {
 		return fmt.Errorf("name %q is an upload in progress: %w", name, ErrForbidden)
 	}
 	return nil

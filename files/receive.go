@@ -1,20 +1,18 @@
 package files
 
 import (
-	"bytes"
-	"fmt"
-	"io/fs"
 	"time"
 
 	"pipehttp/parser"
 	"pipehttp/response"
 )
 
-// Receiver takes a POST /files/{name} body as it arrives, in pieces, into
-// an Upload: nothing is visible under name until Finish commits it, and
-// Abort leaves nothing behind. Its methods block on disk I/O; the pipeline
-// calls them on its file-I/O pool, one piece at a time, so a slow uploader
-// holds a file worker only while its own bytes are being written.
+// Receiver takes a POST or PUT /files/{name} body as it arrives, in
+// pieces, into an Upload: nothing is visible under name until Finish
+// commits it, and Abort leaves nothing behind. Its methods block on disk
+// I/O; the pipeline calls them on its file-I/O pool, one piece at a time,
+// so a slow uploader holds a file worker only while its own bytes are being
+// written.
 type Receiver struct {
 	h      *Handler
 	req    *parser.Request
@@ -22,27 +20,29 @@ type Receiver struct {
 	err    error // the first write error; Finish answers it
 }
 
-// Receive starts receiving req's body for POST /files/{name}. It returns
-// nil when the request is answered without a body — another method, a bad
-// or refused name, a failure to create the temporary file — and then resp
-// holds that answer. Delay applies to Receive and to Finish.
+// Receive starts receiving req's body for POST or PUT /files/{name}. It
+// returns nil when the request is answered without a body — another
+// method, uploads off, no declared length, a bad or refused name, a failure
+// to create the temporary file or to reserve its declared length on disk
+// (507) — and then resp holds that answer. Everything that can refuse the
+// upload is checked here, before any of the body is read: the pipeline
+// sends "100 Continue" only once Receive has returned a Receiver. Delay
+// applies to Receive and to Finish.
 func (h *Handler) Receive(req *parser.Request, resp *response.Response) *Receiver {
 	if h.Delay > 0 {
 		defer sleepUntil(time.Now().Add(h.Delay))
 	}
-	if !req.MethodIs("POST") {
+	if !h.upload(req) {
 		h.Serve(req, resp)
 		return nil
 	}
-	escaped, ok := bytes.CutPrefix(req.Path, []byte("/files/"))
-	if !ok {
-		h.fail(req, resp, fmt.Errorf("path %q: %w", req.Path, fs.ErrNotExist))
-		return nil
+	name, err := nameOf(req)
+	if err == nil && req.ContentLength < 0 && !req.Chunked {
+		err = ErrLengthRequired
 	}
-	name, err := decodeName(escaped)
 	if err == nil {
 		var u *Upload
-		if u, err = h.Store.Create(name); err == nil {
+		if u, err = h.Store.Create(name, req.ContentLength); err == nil {
 			return &Receiver{h: h, req: req, upload: u}
 		}
 	}
@@ -60,15 +60,17 @@ func (r *Receiver) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Finish commits the upload (fsync, rename) and fills resp: 201, or the
-// status of the first failure, in which case nothing is left on disk.
+// Finish commits the upload (fsync, rename) and fills resp: 201 or 204 as
+// Serve answers, or the status of the first failure, in which case nothing
+// is left on disk.
 func (r *Receiver) Finish(resp *response.Response) {
 	if r.h.Delay > 0 {
 		defer sleepUntil(time.Now().Add(r.h.Delay))
 	}
 	err := r.err
+	created := false
 	if err == nil {
-		err = r.upload.Commit()
+		created, err = r.upload.Commit()
 	} else {
 		r.upload.Abort()
 	}
@@ -76,22 +78,10 @@ func (r *Receiver) Finish(resp *response.Response) {
 		r.h.fail(r.req, resp, err)
 		return
 	}
-	resp.Status = 201
+	r.h.stored(r.req, resp, created)
 }
 
 // Abort drops the upload: the body will not be finished.
 func (r *Receiver) Abort() {
 	r.upload.Abort()
-}
-
-// fail answers err with its status and an empty body.
-func (h *Handler) fail(req *parser.Request, resp *response.Response, err error) {
-	status := Status(err)
-	if h.OnError != nil {
-		h.OnError(req, status, err)
-	}
-	resp.Status = status
-	resp.ContentType = ""
-	resp.File = nil
-	resp.Body = resp.Body[:0]
 }

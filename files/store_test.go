@@ -87,7 +87,7 @@ func TestGet(t *testing.T) {
 func TestUploadAbort(t *testing.T) {
 	fx := newFixture(t)
 	before := tree(t, fx.dir)
-	u, err := fx.store.Create("a.txt")
+	u, err := fx.store.Create("a.txt", 0)
 	must(t, err)
 	if _, err := u.Write([]byte("partial")); err != nil {
 		t.Fatal(err)
@@ -103,14 +103,14 @@ func TestUploadAbort(t *testing.T) {
 	if _, err := u.Write([]byte("x")); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Write after Abort: %v, want ErrClosed", err)
 	}
-	if err := u.Commit(); !errors.Is(err, os.ErrClosed) {
+	if _, err := u.Commit(); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Commit after Abort: %v, want ErrClosed", err)
 	}
 }
 
 func TestUploadInvisibleUntilCommit(t *testing.T) {
 	fx := newFixture(t)
-	u, err := fx.store.Create("new.txt")
+	u, err := fx.store.Create("new.txt", 4)
 	must(t, err)
 	if _, err := u.Write([]byte("body")); err != nil {
 		t.Fatal(err)
@@ -118,7 +118,11 @@ func TestUploadInvisibleUntilCommit(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(fx.dir, "new.txt")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("target visible before Commit: %v", err)
 	}
-	must(t, u.Commit())
+	created, err := u.Commit()
+	must(t, err)
+	if !created {
+		t.Errorf("Commit of a new name reports a replacement")
+	}
 	must(t, u.Abort()) // nothing after Commit
 	got, err := os.ReadFile(filepath.Join(fx.dir, "new.txt"))
 	must(t, err)
@@ -149,7 +153,7 @@ func TestPut(t *testing.T) {
 			fx := newFixture(t)
 			before := tree(t, fx.dir)
 			body := bytes.Repeat([]byte{0, 1, 2, '\r', '\n'}, 1000)
-			err := fx.store.Put(tc.file, body)
+			_, err := fx.store.Put(tc.file, body)
 			checkNoTemp(t, fx.dir)
 			fx.checkSentinel(t)
 			if tc.want != nil {
@@ -183,7 +187,7 @@ func TestPutConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
 	for i := range writers {
-		wg.Go(func() { errs[i] = fx.store.Put("race.bin", bodies[i]) })
+		wg.Go(func() { _, errs[i] = fx.store.Put("race.bin", bodies[i]) })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -212,7 +216,10 @@ func TestStatus(t *testing.T) {
 		{name: "not exist", err: &fs.PathError{Op: "open", Path: "x", Err: syscall.ENOENT}, want: 404},
 		{name: "not dir", err: &fs.PathError{Op: "open", Path: "x", Err: syscall.ENOTDIR}, want: 404},
 		{name: "too long", err: &fs.PathError{Op: "open", Path: "x", Err: syscall.ENAMETOOLONG}, want: 414},
-		{name: "disk full", err: &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}, want: 500},
+		{name: "disk full", err: &fs.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}, want: 507},
+		{name: "over quota", err: &fs.PathError{Op: "write", Path: "x", Err: syscall.EDQUOT}, want: 507},
+		{name: "read-only filesystem", err: &fs.PathError{Op: "open", Path: "x", Err: syscall.EROFS}, want: 403},
+		{name: "I/O error", err: &fs.PathError{Op: "read", Path: "x", Err: syscall.EIO}, want: 500},
 		{name: "unknown", err: errors.New("boom"), want: 500},
 	}
 	for _, tc := range tests {

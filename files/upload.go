@@ -8,12 +8,18 @@ import (
 	"os"
 	"path"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 )
 
 // Upload is a file being written: a temp file in the target's directory,
 // made visible only by Commit. Exactly one of Commit or Abort should be
 // called; after either, further calls do nothing (Abort) or fail (Write,
 // Commit). An Upload is not safe for concurrent use.
+//
+// The temp file holds an exclusive flock(2) from creation until it is
+// renamed or removed, so that RemoveStaleUploads, in this process or in
+// another pipehttp serving the same directory, never removes a live one.
 type Upload struct {
 	root *os.Root
 	f    *os.File
@@ -26,38 +32,95 @@ type Upload struct {
 // bits a collision means something is badly wrong.
 const tempAttempts = 8
 
-// Create starts an upload to name. The temp file, ".<base>.upload-<random>"
-// in name's directory, is created with O_EXCL, so it is never someone
-// else's file. The directory must exist (fs.ErrNotExist otherwise); name
-// must not be a directory (ErrNotRegular) or lead outside the store, itself
-// or through a symlink (ErrForbidden). A symlink that stays inside is
+// Create starts an upload to name. The temp file, ".<base>.upload-<16 hex
+// digits>" in name's directory, is created with O_EXCL, so it is never
+// someone else's file. The directory must exist (fs.ErrNotExist otherwise);
+// name must not be a directory (ErrNotRegular) or lead outside the store,
+// itself or through a symlink (ErrForbidden). A symlink that stays inside is
 // replaced by the new file; its target is left alone.
-func (s *Store) Create(name string) (*Upload, error) {
+//
+// size, when positive, is the length the body will have: Create reserves
+// that much disk space at once (fallocate), so that a full disk or quota is
+// an error now — before "100 Continue" is sent and before any byte is
+// received — rather than after most of the body has been written.
+func (s *Store) Create(name string, size int64) (*Upload, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
+	var u *Upload
+	err := s.do(func(root *os.Root) error {
+		var err error
+		u, err = s.create(root, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if size > 0 {
+		if err := reserve(u.f, size); err != nil {
+			u.Abort()
+			return nil, fmt.Errorf("create %q: reserve %d bytes: %w", name, size, err)
+		}
+	}
+	return u, nil
+}
+
+func (s *Store) create(root *os.Root, name string) (*Upload, error) {
 	// Refuse early what rename would refuse late, after the whole body was
 	// written (a directory in the way), and refuse what GET would refuse (a
 	// name, or a symlink, leading outside the root). Stat follows symlinks
 	// inside the root; the rename then replaces the link, not its target.
-	if fi, err := s.root.Stat(name); err == nil && fi.IsDir() {
+	if fi, err := root.Stat(name); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("create %q: %w", name, ErrNotRegular)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, s.wrap("create", name, err)
 	}
 	dir, base := path.Split(name)
 	for range tempAttempts {
-		tmp := dir + "." + base + uploadMarker + strconv.FormatUint(rand.Uint64(), 36)
-		f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		tmp := dir + tempName(base)
+		f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
 			return nil, s.wrap("create", name, err)
 		}
-		return &Upload{root: s.root, f: f, name: name, tmp: tmp}, nil
+		// Cannot block: the file is new and nobody else has it open.
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			f.Close()
+			root.Remove(tmp)
+			return nil, fmt.Errorf("create %q: lock the temp file: %w", name, err)
+		}
+		return &Upload{root: root, f: f, name: name, tmp: tmp}, nil
 	}
 	return nil, fmt.Errorf("create %q: no free temp name after %d attempts", name, tempAttempts)
+}
+
+// tempName is the temp file name for an upload to base.
+func tempName(base string) string {
+	r := strconv.FormatUint(rand.Uint64(), 16)
+	for len(r) < 16 {
+		r = "0" + r
+	}
+	return "." + base + uploadMarker + r
+}
+
+// reserve allocates size bytes of disk for f without changing its length.
+// A filesystem that cannot (EOPNOTSUPP) is left to fail on write, if it
+// must.
+func reserve(f *os.File, size int64) error {
+	for {
+		err := unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_KEEP_SIZE, 0, size)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.ENOSYS):
+			return nil
+		}
+		return err
+	}
 }
 
 // Write appends p to the upload.
@@ -72,57 +135,82 @@ func (u *Upload) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Commit makes the upload visible: fsync the temp file, close it, rename it
-// over the target atomically, and fsync the directory so the rename itself
-// survives a crash. If any step before the rename fails, the temp file is
-// removed and the target is untouched. If only the final directory fsync
-// fails, the new file is already in place and the error says so.
-func (u *Upload) Commit() error {
+// Commit makes the upload visible: fsync the temp file, rename it over the
+// target atomically, fsync the directory so the rename itself survives a
+// crash, and close it (which releases its lock: only once it is no longer a
+// temp file). It reports whether the target was created (true) or replaced
+// (false); the rename decides, with RENAME_NOREPLACE, so two uploads racing
+// to a new name cannot both say "created".
+//
+// If any step before the rename fails, the temp file is removed and the
+// target is untouched. If only the final directory fsync fails, the new
+// file is already in place and the error says so.
+func (u *Upload) Commit() (created bool, err error) {
 	if u.done {
-		return fmt.Errorf("commit %q: %w", u.name, os.ErrClosed)
+		return false, fmt.Errorf("commit %q: %w", u.name, os.ErrClosed)
 	}
 	u.done = true
+	defer u.f.Close()
 	if err := u.f.Sync(); err != nil {
-		u.f.Close()
 		u.root.Remove(u.tmp)
-		return fmt.Errorf("sync %q: %w", u.name, err)
+		return false, fmt.Errorf("sync %q: %w", u.name, err)
 	}
-	if err := u.f.Close(); err != nil {
+	dirName, base := path.Split(u.name)
+	if dirName == "" {
+		dirName = "."
+	}
+	dir, err := u.root.Open(dirName)
+	if err != nil {
 		u.root.Remove(u.tmp)
-		return fmt.Errorf("close %q: %w", u.name, err)
+		return false, fmt.Errorf("rename %q: open its directory: %w", u.name, err)
 	}
-	if err := u.root.Rename(u.tmp, u.name); err != nil {
+	defer dir.Close()
+	created, err = renameInto(dir, path.Base(u.tmp), base)
+	if err != nil {
 		u.root.Remove(u.tmp)
-		return fmt.Errorf("rename %q: %w", u.name, err)
+		return false, fmt.Errorf("rename %q: %w", u.name, err)
 	}
-	if err := syncDir(u.root, path.Dir(u.name)); err != nil {
-		return fmt.Errorf("sync directory of %q (file is in place): %w", u.name, err)
+	if err := dir.Sync(); err != nil {
+		return created, fmt.Errorf("sync directory of %q (file is in place): %w", u.name, err)
 	}
-	return nil
+	return created, nil
 }
 
-// Abort closes and removes the temp file. It does nothing after Commit or a
-// previous Abort.
+// renameInto renames from over to, both names in dir, and reports whether
+// to was created. Both are single path components, so nothing here can
+// leave dir, and a symlink named to is replaced, not followed.
+func renameInto(dir *os.File, from, to string) (created bool, err error) {
+	fd := int(dir.Fd())
+	err = unix.Renameat2(fd, from, fd, to, unix.RENAME_NOREPLACE)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, unix.EEXIST):
+		// Replacing: the common case for an upload over a file.
+	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS):
+		// No RENAME_NOREPLACE on this filesystem: ask first, racily.
+		var st unix.Stat_t
+		created = errors.Is(unix.Fstatat(fd, to, &st, unix.AT_SYMLINK_NOFOLLOW), unix.ENOENT)
+	default:
+		return false, &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
+	}
+	if err := unix.Renameat(fd, from, fd, to); err != nil {
+		return false, &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
+	}
+	return created, nil
+}
+
+// Abort removes and closes the temp file (removing first, while it is
+// still locked). It does nothing after Commit or a previous Abort.
 func (u *Upload) Abort() error {
 	if u.done {
 		return nil
 	}
 	u.done = true
+	err := u.root.Remove(u.tmp)
 	u.f.Close() // the file is being thrown away; only removal matters
-	if err := u.root.Remove(u.tmp); err != nil {
+	if err != nil {
 		return fmt.Errorf("abort %q: %w", u.name, err)
 	}
 	return nil
-}
-
-func syncDir(root *os.Root, dir string) error {
-	d, err := root.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

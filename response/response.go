@@ -23,7 +23,8 @@ type Response struct {
 	Vary            string // "" omits the field
 	Fields          []Field
 
-	// Body is sent as is when File is nil.
+	// Body is sent as is when File is nil. Set it with SetSharedBody when
+	// the bytes are shared with other responses (a cache entry).
 	Body []byte
 	// File, when non-nil, is sent from FileOffset for FileSize bytes (with
 	// sendfile where possible); the writer closes it after sending.
@@ -46,6 +47,10 @@ type Response struct {
 	// "Connection: keep-alive" (for HTTP/1.0 clients that asked for it).
 	Close     bool
 	KeepAlive bool
+
+	// shared says Body belongs to someone else (SetSharedBody): Reset,
+	// Release and Error drop it instead of reusing its capacity.
+	shared bool
 }
 
 // Part is one piece of a body sent in Parts.
@@ -62,8 +67,10 @@ func (p Part) Len() int64 {
 	return p.Size
 }
 
-// Reset clears r for reuse, keeping the capacity of Fields, Body and Parts.
+// Reset clears r for reuse, keeping the capacity of Fields, Body and Parts
+// (but not of a shared body).
 func (r *Response) Reset() {
+	r.dropShared()
 	clear(r.Parts)
 	*r = Response{Fields: r.Fields[:0], Body: r.Body[:0], Parts: r.Parts[:0]}
 }
@@ -90,7 +97,11 @@ func HasBody(status int) bool {
 
 // Release closes the response's file, if any. The writer calls it once the
 // response has been sent or abandoned.
+//
+// A shared body (SetSharedBody) is dropped too, so that no later reuse of
+// r appends into bytes that other responses are still sending.
 func (r *Response) Release() {
+	r.dropShared()
 	if r.File != nil {
 		r.File.Close()
 		r.File = nil
@@ -138,4 +149,22 @@ func appendField(dst []byte, name, value string) []byte {
 	dst = append(dst, ": "...)
 	dst = append(dst, value...)
 	return append(dst, "\r\n"...)
+}
+
+// SetSharedBody makes b the body without copying it. b must never change
+// again: other responses, and a cache, may hold the same bytes. r forgets
+// b at its next Reset, Release or Error instead of reusing its capacity,
+// which is what keeps the bytes unchanged; everything that recycles
+// responses goes through one of those.
+func (r *Response) SetSharedBody(b []byte) {
+	r.Body = b
+	r.shared = true
+}
+
+// dropShared forgets a shared body.
+func (r *Response) dropShared() {
+	if r.shared {
+		r.Body = nil
+		r.shared = false
+	}
 }

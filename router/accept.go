@@ -1,6 +1,9 @@
 package router
 
-import "pipehttp/parser"
+import (
+	"pipehttp/parser"
+	"pipehttp/response"
+)
 
 // AcceptsGzip reports whether the request accepts a gzip-coded response
 // (RFC 9110 §12.5.3).
@@ -110,4 +113,77 @@ func positiveQ(q []byte) bool {
 		return !nonzero
 	}
 	return nonzero
+}
+
+// ErrorFormFor chooses the body of an error answer to req, the one rule
+// every handler and the pipeline follow:
+//
+//   - a minimal HTML page when an Accept field names text/html with q > 0
+//     (a browser: it would otherwise show an empty white page);
+//   - else, with text set (static mode), one line of plain text
+//     ("404 Not Found"), as a person with curl expects;
+//   - else none: the classic routes' exact contract, "Content-Length: 0",
+//     for the clients that check it. They do not ask for text/html.
+//
+// "*/*" and "text/*" do not count as asking for HTML: every tool sends
+// "*/*". It does not allocate.
+func ErrorFormFor(req *parser.Request, text bool) response.ErrorForm {
+	if acceptsHTML(req) {
+		return response.HTMLErrorBody
+	}
+	if text {
+		return response.TextErrorBody
+	}
+	return response.NoErrorBody
+}
+
+// acceptsHTML reports whether an Accept field lists text/html by name
+// with a weight above zero.
+func acceptsHTML(req *parser.Request) bool {
+	for i := range req.Fields {
+		f := &req.Fields[i]
+		if !parser.LowerEqual(f.Name, "accept") {
+			continue
+		}
+		list := f.Value
+		for len(list) > 0 {
+			var elem []byte
+			elem, list = nextElement(list)
+			if typ, ok := parseMedia(elem); ok && parser.LowerEqual(typ, "text/html") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// parseMedia parses `type/subtype *( OWS ";" OWS parameter )` and reports
+// whether its q weight, if any, is above zero. Parameters other than q are
+// skipped.
+func parseMedia(elem []byte) (typ []byte, ok bool) {
+	semi := len(elem)
+	for i, c := range elem {
+		if c == ';' {
+			semi = i
+			break
+		}
+	}
+	typ = parser.TrimOWS(elem[:semi])
+	params := elem[semi:]
+	for len(params) > 0 {
+		params = params[1:] // the ';'
+		end := len(params)
+		for i, c := range params {
+			if c == ';' {
+				end = i
+				break
+			}
+		}
+		p := parser.TrimOWS(params[:end])
+		params = params[end:]
+		if len(p) >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=' {
+			return typ, positiveQ(parser.TrimOWS(p[2:]))
+		}
+	}
+	return typ, true
 }

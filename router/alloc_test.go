@@ -30,6 +30,7 @@ func TestRouteAllocs(t *testing.T) {
 		{name: "root", req: newRequest("GET", "/"), budget: 0},
 		{name: "not found", req: newRequest("GET", "/nope"), budget: 0},
 		{name: "405 with Allow", req: newRequest("POST", "/echo/x"), budget: 0},
+		{name: "not found, HTML body", req: newRequest("GET", "/nope", "Accept", "text/html,*/*;q=0.8"), budget: 0},
 		{name: "echo", req: newRequest("GET", "/echo/hello-world", "Accept-Encoding", "br"), budget: 0},
 		{name: "user-agent", req: newRequest("GET", "/user-agent", "User-Agent", "curl/8.5.0"), budget: 0},
 		{name: "echo gzip", req: newRequest("GET", "/echo/hello-world", "Accept-Encoding", "deflate, gzip;q=0.9"), budget: 0.1, pooled: true},
@@ -86,7 +87,7 @@ func TestRouteStaticAllocs(t *testing.T) {
 		t.Skip("allocation counts are unreliable in short mode")
 	}
 	rt := router.NewStatic()
-	for _, req := range []*parser.Request{newRequest("GET", "/a/b/c.css"), newRequest("POST", "/a.txt"), newRequest("GET", "/echo/x")} {
+	for _, req := range []*parser.Request{newRequest("GET", "/a/b/c.css"), newRequest("POST", "/a.txt"), newRequest("GET", "/echo/x"), newRequest("GET", "/files/")} {
 		var resp response.Response
 		allocs := testing.AllocsPerRun(1000, func() {
 			resp.Reset()
@@ -95,5 +96,19 @@ func TestRouteStaticAllocs(t *testing.T) {
 		if allocs > 0 {
 			t.Errorf("%s %s: %v allocations per request, want 0", req.Method, req.Path, allocs)
 		}
+	}
+}
+
+// TestCheckAllocs: the method check the pipeline runs before a 413
+// allocates nothing.
+func TestCheckAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts are unreliable in short mode")
+	}
+	rt := router.NewWith(router.Config{Static: true, Files: router.FilesReadWrite})
+	method, path := []byte("DELETE"), []byte("/files/big.bin")
+	allocs := testing.AllocsPerRun(1000, func() { rt.Check(method, path) })
+	if allocs > 0 {
+		t.Errorf("%v allocations per check, want 0", allocs)
 	}
 }

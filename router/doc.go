@@ -4,7 +4,8 @@
 // [Router.Route] looks at a parsed request and either completes the response
 // itself ([Inline]: /, /echo/{s}, /user-agent, and every 404, 405 and 501) or
 // says that the request belongs to the file handlers ([File]) or, in static
-// mode ([NewStatic]), to the static tree ([Static]). It is
+// mode ([Config].Static), to the static tree ([Static]). [Router.Check]
+// answers the method check from the request line alone. It is
 // synchronous and does no I/O, so the pipeline calls it inline in its route
 // stage; only file requests cross into the file-I/O pool.
 //

@@ -189,10 +189,12 @@ func runRouteCases(t *testing.T, rt *router.Router, tests []routeCase) {
 }
 
 // TestRouteStatic: in static mode the classic routes keep precedence and
-// every other absolute path belongs to the static tree, which serves GET
-// and HEAD (RFC 9110 §9.3.1, §9.3.2), answers OPTIONS (§9.3.7) and refuses
-// other known methods with 405 and Allow (§15.5.6).
+// own their prefixes whole, and every other absolute path belongs to the
+// static tree, which serves GET and HEAD (RFC 9110 §9.3.1, §9.3.2), answers
+// OPTIONS (§9.3.7) and refuses other known methods with 405 and Allow
+// (§15.5.6). Error answers carry a plain-text body.
 func TestRouteStatic(t *testing.T) {
+	const text = "text/plain; charset=utf-8"
 	tests := []routeCase{
 		{name: "root is the tree", method: "GET", path: "/", kind: router.Static},
 		{name: "root HEAD", method: "HEAD", path: "/", kind: router.Static},
@@ -200,13 +202,14 @@ func TestRouteStatic(t *testing.T) {
 		{name: "nested", method: "GET", path: "/a/b/c.css", kind: router.Static},
 		{name: "directory", method: "GET", path: "/a/b/", kind: router.Static},
 		{name: "encoded", method: "GET", path: "/a%20b/%2e%2e", kind: router.Static},
-		{name: "files without name", method: "GET", path: "/files/", kind: router.Static},
-		{name: "files without slash", method: "GET", path: "/files", kind: router.Static},
-		{name: "echo without slash", method: "GET", path: "/echo", kind: router.Static},
+		{name: "files without name is not a listing", method: "GET", path: "/files/", status: 404, ctype: text, body: "404 Not Found\n"},
+		{name: "files without slash", method: "GET", path: "/files", status: 404, ctype: text, body: "404 Not Found\n"},
+		{name: "echo without slash", method: "GET", path: "/echo", status: 404, ctype: text, body: "404 Not Found\n"},
 		{name: "user-agent with slash", method: "GET", path: "/user-agent/", kind: router.Static},
-		{name: "POST", method: "POST", path: "/a.txt", status: 405, allow: "GET, HEAD"},
-		{name: "PUT root", method: "PUT", path: "/", status: 405, allow: "GET, HEAD"},
-		{name: "DELETE", method: "DELETE", path: "/a.txt", status: 405, allow: "GET, HEAD"},
+		{name: "files-like name", method: "GET", path: "/filesystem.txt", kind: router.Static},
+		{name: "POST", method: "POST", path: "/a.txt", status: 405, allow: "GET, HEAD", ctype: text, body: "405 Method Not Allowed\n"},
+		{name: "PUT root", method: "PUT", path: "/", status: 405, allow: "GET, HEAD", ctype: text, body: "405 Method Not Allowed\n"},
+		{name: "DELETE", method: "DELETE", path: "/a.txt", status: 405, allow: "GET, HEAD", ctype: text, body: "405 Method Not Allowed\n"},
 		{name: "OPTIONS", method: "OPTIONS", path: "/a.txt", status: 204, allow: "GET, HEAD, OPTIONS"},
 
 		{name: "echo keeps precedence", method: "GET", path: "/echo/abc", status: 200, ctype: "text/plain", vary: ae, body: "abc"},
@@ -215,12 +218,121 @@ func TestRouteStatic(t *testing.T) {
 		{name: "files POST", method: "POST", path: "/files/a.txt", kind: router.File},
 
 		{name: "OPTIONS *", method: "OPTIONS", path: "*", status: 204, allow: "GET, HEAD, POST, OPTIONS"},
-		{name: "GET *", method: "GET", path: "*", status: 404},
-		{name: "empty path", method: "GET", path: "", status: 404},
-		{name: "CONNECT", method: "CONNECT", path: "/", status: 501},
-		{name: "unknown method", method: "BREW", path: "/a.txt", status: 501},
+		{name: "GET *", method: "GET", path: "*", status: 404, ctype: text, body: "404 Not Found\n"},
+		{name: "empty path", method: "GET", path: "", status: 404, ctype: text, body: "404 Not Found\n"},
+		{name: "CONNECT", method: "CONNECT", path: "/", status: 501, ctype: text, body: "501 Not Implemented\n"},
+		{name: "unknown method", method: "BREW", path: "/a.txt", status: 501, ctype: text, body: "501 Not Implemented\n"},
 	}
 	runRouteCases(t, router.NewStatic(), tests)
+}
+
+// TestRouteTreeOnly: static mode without the built-in routes (pipehttp DIR)
+// gives the tree every path, /echo/ and /files/ included, and takes no
+// upload anywhere.
+func TestRouteTreeOnly(t *testing.T) {
+	tests := []routeCase{
+		{name: "root", method: "GET", path: "/", kind: router.Static},
+		{name: "site echo folder", method: "GET", path: "/echo/index.html", kind: router.Static},
+		{name: "site files folder", method: "GET", path: "/files/report.txt", kind: router.Static},
+		{name: "files listing is the site's", method: "GET", path: "/files/", kind: router.Static},
+		{name: "user-agent", method: "GET", path: "/user-agent", kind: router.Static},
+		{name: "POST files", method: "POST", path: "/files/x", status: 405, allow: "GET, HEAD", ctype: "text/plain; charset=utf-8", body: "405 Method Not Allowed\n"},
+		{name: "PUT files", method: "PUT", path: "/files/x", status: 405, allow: "GET, HEAD", ctype: "text/plain; charset=utf-8", body: "405 Method Not Allowed\n"},
+		{name: "OPTIONS *", method: "OPTIONS", path: "*", status: 204, allow: "GET, HEAD, OPTIONS"},
+	}
+	runRouteCases(t, router.NewWith(router.Config{Static: true, NoBuiltin: true}), tests)
+}
+
+// TestRouteFilesAccess: what /files/{name} takes follows Config.Files, and
+// the 405's Allow and the OPTIONS answers say so.
+func TestRouteFilesAccess(t *testing.T) {
+	t.Run("read-only", func(t *testing.T) {
+		runRouteCases(t, router.NewWith(router.Config{Files: router.FilesReadOnly}), []routeCase{
+			{name: "GET", method: "GET", path: "/files/a", kind: router.File},
+			{name: "HEAD", method: "HEAD", path: "/files/a", kind: router.File},
+			{name: "POST", method: "POST", path: "/files/a", status: 405, allow: "GET, HEAD"},
+			{name: "PUT", method: "PUT", path: "/files/a", status: 405, allow: "GET, HEAD"},
+			{name: "OPTIONS", method: "OPTIONS", path: "/files/a", status: 204, allow: "GET, HEAD, OPTIONS"},
+			{name: "OPTIONS *", method: "OPTIONS", path: "*", status: 204, allow: "GET, HEAD, OPTIONS"},
+		})
+	})
+	t.Run("read-write", func(t *testing.T) {
+		runRouteCases(t, router.NewWith(router.Config{Files: router.FilesReadWrite}), []routeCase{
+			{name: "POST", method: "POST", path: "/files/a", kind: router.File},
+			{name: "PUT", method: "PUT", path: "/files/a", kind: router.File},
+			{name: "DELETE", method: "DELETE", path: "/files/a", status: 405, allow: "GET, HEAD, POST, PUT"},
+			{name: "OPTIONS", method: "OPTIONS", path: "/files/a", status: 204, allow: "GET, HEAD, POST, PUT, OPTIONS"},
+			{name: "OPTIONS *", method: "OPTIONS", path: "*", status: 204, allow: "GET, HEAD, POST, PUT, OPTIONS"},
+			{name: "PUT echo", method: "PUT", path: "/echo/a", status: 405, allow: "GET, HEAD"},
+		})
+	})
+}
+
+// TestCheck: the method check on the head alone agrees with Route for
+// every configuration, so the pipeline can answer 405 before 413.
+func TestCheck(t *testing.T) {
+	configs := map[string]router.Config{
+		"classic":    {},
+		"read-write": {Files: router.FilesReadWrite},
+		"read-only":  {Files: router.FilesReadOnly},
+		"static":     {Static: true},
+		"tree only":  {Static: true, NoBuiltin: true},
+	}
+	methods := []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "BREW"}
+	paths := []string{"/", "/echo/x", "/echo", "/user-agent", "/files/a", "/files/", "/files", "/nope", "*", ""}
+	for name, cfg := range configs {
+		rt := router.NewWith(cfg)
+		for _, m := range methods {
+			for _, p := range paths {
+				var resp response.Response
+				kind := rt.Route(newRequest(m, p), &resp)
+				want, wantAllow := 0, ""
+				if kind == router.Inline && resp.Status >= 400 {
+					want, wantAllow = resp.Status, allowOf(&resp)
+				}
+				if got, allow := rt.Check([]byte(m), []byte(p)); got != want || allow != wantAllow {
+					t.Errorf("%s: Check(%s %s) = %d %q; Route answers %d %q", name, m, p, got, allow, want, wantAllow)
+				}
+			}
+		}
+	}
+	if st, allow := router.New().Check([]byte("PUT"), []byte("/files/big")); st != 405 || allow != "GET, HEAD, POST" {
+		t.Errorf("classic PUT /files/big: %d %q, want 405 with Allow", st, allow)
+	}
+}
+
+// TestErrorForm: HTML only for a client that names text/html, text in
+// static mode, nothing otherwise (the classic contract).
+func TestErrorForm(t *testing.T) {
+	tests := []struct {
+		name   string
+		accept []string
+		static bool
+		want   response.ErrorForm
+	}{
+		{name: "no Accept", want: response.NoErrorBody},
+		{name: "no Accept, static", static: true, want: response.TextErrorBody},
+		{name: "curl", accept: []string{"Accept", "*/*"}, want: response.NoErrorBody},
+		{name: "curl, static", accept: []string{"Accept", "*/*"}, static: true, want: response.TextErrorBody},
+		{name: "browser", accept: []string{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, want: response.HTMLErrorBody},
+		{name: "browser, static", accept: []string{"Accept", "text/html,*/*;q=0.8"}, static: true, want: response.HTMLErrorBody},
+		{name: "case and spaces", accept: []string{"ACCEPT", " Text/HTML ; level=1 ; q=0.5"}, want: response.HTMLErrorBody},
+		{name: "html refused", accept: []string{"Accept", "text/html;q=0, */*"}, want: response.NoErrorBody},
+		{name: "text/* is not a page", accept: []string{"Accept", "text/*"}, want: response.NoErrorBody},
+		{name: "image request", accept: []string{"Accept", "image/avif,image/webp,*/*;q=0.8"}, static: true, want: response.TextErrorBody},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := router.ErrorFormFor(newRequest("GET", "/", tc.accept...), tc.static); got != tc.want {
+				t.Errorf("ErrorFormFor = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	var resp response.Response
+	router.New().Route(newRequest("GET", "/nope", "Accept", "text/html"), &resp)
+	if resp.Status != 404 || resp.ContentType != "text/html; charset=utf-8" || !bytes.Contains(resp.Body, []byte("<h1>404 Not Found</h1>")) {
+		t.Errorf("classic 404 for a browser: %d %q %q", resp.Status, resp.ContentType, resp.Body)
+	}
 }
 
 // TestRouteCopiesBody checks that the body never aliases the request's

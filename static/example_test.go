@@ -40,5 +40,5 @@ func ExampleHandler() {
 	// /hello.txt 200 text/plain; charset=utf-8 13
 	// /hello.txt 206 text/plain; charset=utf-8 5
 	// /docs 301  0
-	// /../etc/passwd 403  0
+	// /../etc/passwd 403 text/plain; charset=utf-8 14
 }

@@ -13,10 +13,11 @@ import (
 // Compression bounds.
 const (
 	// DefaultGzipMax is Config.GzipMax's default: the largest file
-	// compressed on the fly. The compressed body is held in memory until
-	// written, so this bounds the memory of each file worker and of each
-	// response waiting in the write queue; larger files are sent as they
-	// are, by sendfile, unless a precompressed ".gz" sibling exists.
+	// compressed on the fly. Its encoding is held in memory (in the cache,
+	// or by the response when the cache is off or full) until written, so
+	// this bounds the memory of each compression; larger files are sent
+	// as they are, by sendfile, unless a precompressed ".gz" sibling
+	// exists.
 	DefaultGzipMax = 1 << 20
 	// gzipMin is the smallest file compressed on the fly: below it the
 	// gzip header and trailer eat most of the gain.
@@ -26,44 +27,40 @@ const (
 	gzipLevel = 5
 )
 
-// gzipper is a pooled compressor writing to a response's body, with a
-// read buffer, so that compressing a file allocates nothing once warm.
+// gzipper is a pooled compressor with a read buffer, so that compressing
+// allocates nothing but its output once warm.
 type gzipper struct {
 	zw  *gzip.Writer
-	out bodyWriter
 	buf []byte
 }
 
-// bodyWriter appends to a response's body, reusing its capacity.
-type bodyWriter struct {
-	resp *response.Response
+// bodyBuffer is an io.Writer appending to a byte slice (a response's body,
+// reusing its capacity, or a cache entry being built).
+type bodyBuffer struct {
+	b []byte
 }
 
-func (w *bodyWriter) Write(p []byte) (int, error) {
-	w.resp.Body = append(w.resp.Body, p...)
+func (w *bodyBuffer) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
 	return len(p), nil
 }
 
 var gzippers = sync.Pool{New: func() any {
-	g := &gzipper{buf: make([]byte, 32<<10)}
-	zw, err := gzip.NewWriterLevel(&g.out, gzipLevel)
+	zw, err := gzip.NewWriterLevel(io.Discard, gzipLevel)
 	if err != nil {
 		panic("static: bad gzip level: " + err.Error()) // a constant; cannot happen
 	}
-	g.zw = zw
-	return g
+	return &gzipper{zw: zw, buf: make([]byte, 32<<10)}
 }}
 
-// compressFile sets resp.Body to the gzip encoding of size bytes of f.
-func compressFile(resp *response.Response, f *os.File, size int64) error {
+// compressTo appends the gzip encoding of size bytes of f to w.b.
+func compressTo(w *bodyBuffer, f *os.File, size int64) error {
 	g := gzippers.Get().(*gzipper)
 	defer func() {
-		g.out.resp = nil // do not keep the response alive from the pool
+		g.zw.Reset(io.Discard) // do not keep w alive from the pool
 		gzippers.Put(g)
 	}()
-	resp.Body = resp.Body[:0]
-	g.out.resp = resp
-	g.zw.Reset(&g.out)
+	g.zw.Reset(w)
 	r := io.NewSectionReader(f, 0, size)
 	for {
 		n, err := r.Read(g.buf)
@@ -82,18 +79,37 @@ func compressFile(resp *response.Response, f *os.File, size int64) error {
 	return g.zw.Close()
 }
 
-// compressBody replaces resp.Body by its gzip encoding.
+// compressFile sets resp's body to the gzip encoding of the file f at rel:
+// the cache's shared copy, or, with the cache off, a fresh encoding in
+// resp.Body's own capacity.
+func (h *Handler) compressFile(resp *response.Response, rel string, f *os.File, fi os.FileInfo) error {
+	if h.gzcache != nil {
+		b, err := h.gzcache.get(rel, f, fi)
+		if err != nil {
+			return err
+		}
+		resp.SetSharedBody(b)
+		return nil
+	}
+	w := bodyBuffer{b: resp.Body[:0]}
+	err := compressTo(&w, f, fi.Size())
+	resp.Body = w.b
+	return err
+}
+
+// compressBody replaces resp.Body by the gzip encoding of src.
 func compressBody(resp *response.Response, src []byte) error {
 	g := gzippers.Get().(*gzipper)
 	defer func() {
-		g.out.resp = nil
+		g.zw.Reset(io.Discard)
 		gzippers.Put(g)
 	}()
-	resp.Body = resp.Body[:0]
-	g.out.resp = resp
-	g.zw.Reset(&g.out)
-	if _, err := g.zw.Write(src); err != nil {
-		return err
+	w := bodyBuffer{b: resp.Body[:0]}
+	g.zw.Reset(&w)
+	_, err := g.zw.Write(src)
+	if err == nil {
+		err = g.zw.Close()
 	}
-	return g.zw.Close()
+	resp.Body = w.b
+	return err
 }

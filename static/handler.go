@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"pipehttp/content"
 	"pipehttp/parser"
 	"pipehttp/response"
 	"pipehttp/router"
@@ -28,8 +29,15 @@ type Config struct {
 	// means DefaultGzipMax; negative turns on-the-fly compression off
 	// (precompressed ".gz" siblings are still served).
 	GzipMax int64
-	// MaxEntries bounds a directory listing; past it the listing says it is
-	// cut short. Zero means DefaultMaxEntries.
+	// GzipCache is the byte budget of the cache of on-the-fly gzip
+	// encodings (see gzipCache): a file asked for again is compressed
+	// once. Zero means DefaultGzipCache; negative turns the cache off, and
+	// every response is then compressed for itself.
+	GzipCache int64
+	// MaxEntries is the number of entries on one page of a directory
+	// listing; a longer listing is paginated ("?after=NAME", a "Next page"
+	// link, and "next" and "next_cursor" in JSON). Zero means
+	// DefaultMaxEntries.
 	MaxEntries int
 	// OnError, if set, is called with every error Serve answers, before the
 	// response is filled (for logging; the client sees only the status).
@@ -73,8 +81,14 @@ type Config struct {
 // gzip representation has its own ETag. 206 responses are never
 // compressed.
 //
-// Error answers have empty bodies; see [Status]. A Handler is safe for
-// concurrent use. Serve blocks on disk I/O and starts no goroutine.
+// On-the-fly encodings are cached (Config.GzipCache), keyed by path, size
+// and modification time, so a file asked for again is compressed once and
+// its encoding shared by every response that sends it.
+//
+// Error answers carry the status as one line of text, or a minimal HTML
+// page for a client whose Accept names text/html (router.ErrorFormFor);
+// see [Status]. A Handler is safe for concurrent use. Serve blocks on disk
+// I/O and starts no goroutine.
 type Handler struct {
 	root    *os.Root
 	cfg     Config
@@ -83,6 +97,9 @@ type Handler struct {
 	// of a served file can be checked for dot segments (/proc/self/fd).
 	// nil when /proc is not there: symlinks to dotfiles are then served.
 	rootFD *os.File
+	// gzcache holds on-the-fly gzip encodings; nil when Config.GzipCache
+	// is negative.
+	gzcache *gzipCache
 }
 
 // New opens dir, which must be a directory, and checks cfg.
@@ -93,6 +110,9 @@ func New(dir string, cfg Config) (*Handler, error) {
 	if cfg.MaxEntries == 0 {
 		cfg.MaxEntries = DefaultMaxEntries
 	}
+	if cfg.GzipCache == 0 {
+		cfg.GzipCache = DefaultGzipCache
+	}
 	if cfg.MaxEntries < 0 {
 		return nil, fmt.Errorf("static: MaxEntries %d is negative", cfg.MaxEntries)
 	}
@@ -101,6 +121,9 @@ func New(dir string, cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("static root: %w", err)
 	}
 	h := &Handler{root: root, cfg: cfg}
+	if cfg.GzipCache > 0 {
+		h.gzcache = newGzipCache(cfg.GzipCache)
+	}
 	if f, err := root.Open(".."); err == nil {
 		f.Close() // os.Root let ".." out: cannot happen
 	} else {
@@ -116,6 +139,21 @@ func New(dir string, cfg Config) (*Handler, error) {
 		}
 	}
 	return h, nil
+}
+
+// GzipCacheStats reports the on-the-fly gzip cache's counts (all zero when
+// it is off).
+func (h *Handler) GzipCacheStats() GzipCacheStats {
+	if h.gzcache == nil {
+		return GzipCacheStats{}
+	}
+	return h.gzcache.stats()
+}
+
+// form is the body of an error answer to req: static mode, so text, or a
+// page for a browser.
+func (h *Handler) form(req *parser.Request) response.ErrorForm {
+	return router.ErrorFormFor(req, true)
 }
 
 // Dir returns the directory as given to New.
@@ -136,8 +174,9 @@ const allowStatic = "GET, HEAD"
 func (h *Handler) Serve(req *parser.Request, resp *response.Response) {
 	head := req.MethodIs("HEAD")
 	if !head && !req.MethodIs("GET") {
-		resp.Status = 405
+		resp.Error(405, h.form(req))
 		resp.Fields = append(resp.Fields, response.Field{Name: "Allow", Value: allowStatic})
+		resp.HeadOnly = head
 		return
 	}
 	if err := h.serve(req, resp); err != nil {
@@ -147,7 +186,7 @@ func (h *Handler) Serve(req *parser.Request, resp *response.Response) {
 		}
 		resp.Release()
 		resp.Reset()
-		resp.Status = status
+		resp.Error(status, h.form(req))
 	}
 	resp.HeadOnly = head
 }
@@ -287,14 +326,11 @@ func (h *Handler) file(req *parser.Request, resp *response.Response, rel string,
 	n, _ := f.ReadAt(sample[:min(int64(len(sample)), size)], 0)
 	ctype := contentType(rel, sample[:n])
 	now := time.Now()
-	v := newValidators(fi, "", now)
+	v := content.NewValidators(fi, "", now)
 
-	rangeField, hasRange := []byte(nil), false
-	if req.MethodIs("GET") {
-		if fields := all(req, "range"); len(fields) == 1 {
-			rangeField, hasRange = fields[0], true
-		}
-	}
+	// A range is of the identity representation: a request with a Range
+	// field is never sent a coded one.
+	hasRange := req.MethodIs("GET") && len(all(req, "range")) > 0
 	coding := ""
 	if compressible(ctype) {
 		resp.Vary = "Accept-Encoding"
@@ -302,63 +338,25 @@ func (h *Handler) file(req *parser.Request, resp *response.Response, rel string,
 			if gz, gfi, ok := h.precompressed(rel, fi); ok {
 				f.Close()
 				f, fi, size = gz, gfi, gfi.Size()
-				v = newValidators(gfi, "gz", now)
+				v = content.NewValidators(gfi, "gz", now)
 				coding = "gz"
 			} else if size >= gzipMin && size <= h.cfg.GzipMax {
-				v = newValidators(fi, "gzip", now)
+				v = content.NewValidators(fi, "gzip", now)
 				coding = "gzip"
 			}
 		}
 	}
 
 	resp.ContentType = ctype
-	resp.Fields = append(resp.Fields,
-		response.Field{Name: "ETag", Value: v.etag},
-		response.Field{Name: "Last-Modified", Value: v.lastModified()})
-	switch precondition(req, v) {
-	case 304:
-		f.Close()
-		resp.Status = 304
-		resp.ContentType = ""
-		return nil
-	case 412:
-		f.Close()
-		resp.Status = 412
-		resp.ContentType = ""
-		resp.Vary = ""
-		resp.Fields = resp.Fields[:0]
+	resp.Fields = append(resp.Fields, response.Field{Name: "X-Content-Type-Options", Value: "nosniff"})
+	if content.Answer(req, resp, content.Representation{File: f, Size: size, ContentType: ctype, Validators: v}, h.form(req)) {
 		return nil
 	}
-	resp.Fields = append(resp.Fields,
-		response.Field{Name: "Accept-Ranges", Value: "bytes"},
-		response.Field{Name: "X-Content-Type-Options", Value: "nosniff"})
-
-	if hasRange && ifRange(req, v) {
-		switch ranges, outcome := parseRange(rangeField, size); outcome {
-		case rangeUnsatisfiable:
-			f.Close()
-			resp.Status = 416
-			resp.ContentType = ""
-			resp.Fields = append(resp.Fields, response.Field{Name: "Content-Range", Value: "bytes */" + strconv.FormatInt(size, 10)})
-			return nil
-		case rangeSatisfiable:
-			resp.Status = 206
-			resp.File = f
-			if len(ranges) == 1 {
-				resp.FileOffset, resp.FileSize = ranges[0].start, ranges[0].length
-				resp.Fields = append(resp.Fields, response.Field{Name: "Content-Range", Value: contentRange(ranges[0], size)})
-				return nil
-			}
-			setMultipart(resp, ranges, ctype, size)
-			return nil
-		}
-	}
-
 	resp.Status = 200
 	switch coding {
 	case "gzip":
 		defer f.Close()
-		if err := compressFile(resp, f, size); err != nil {
+		if err := h.compressFile(resp, rel, f, fi); err != nil {
 			return fmt.Errorf("gzip %q: %w", rel, err)
 		}
 		resp.ContentEncoding = "gzip"

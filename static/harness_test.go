@@ -24,6 +24,13 @@ func TestMain(m *testing.M) {
 // when the test ends.
 func start(t *testing.T, root string, cfg static.Config) string {
 	t.Helper()
+	addr, _ := startHandler(t, root, cfg)
+	return addr
+}
+
+// startHandler is start that also returns the static handler.
+func startHandler(t *testing.T, root string, cfg static.Config) (string, *static.Handler) {
+	t.Helper()
 	store, err := files.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +49,7 @@ func start(t *testing.T, root string, cfg static.Config) string {
 		t.Fatal(err)
 	}
 	servertest.Run(t, srv)
-	return srv.Addr().String()
+	return srv.Addr().String(), sh
 }
 
 // dial opens a raw TCP client that fails the test on any error.

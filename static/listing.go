@@ -1,11 +1,14 @@
 package static
 
 import (
+	"bytes"
+	"container/heap"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"slices"
@@ -13,13 +16,15 @@ import (
 	"strings"
 	"time"
 
+	"pipehttp/files"
 	"pipehttp/parser"
 	"pipehttp/response"
 	"pipehttp/router"
 )
 
-// DefaultMaxEntries is Config.MaxEntries's default.
-const DefaultMaxEntries = 10000
+// DefaultMaxEntries is Config.MaxEntries's default: entries per page of a
+// listing.
+const DefaultMaxEntries = 1000
 
 // entry is one line of a directory listing.
 type entry struct {
@@ -29,21 +34,34 @@ type entry struct {
 	mod  time.Time
 }
 
+// page is one page of a listing: the entries, in order, and the cursor of
+// the next page ("" on the last one).
+type page struct {
+	entries []entry
+	next    string // the last name of this page: the next page lists the names after it
+}
+
 // listing answers a directory without an index: HTML, or JSON when the
 // client prefers application/json. Dotfiles are left out unless
-// Config.Dotfiles; symlinks are shown as what they point to, and left out
-// when that is outside the root or missing.
+// Config.Dotfiles, upload temp files always; symlinks are shown as what
+// they point to, and left out when that is outside the root or missing.
+//
+// Entries are sorted by name (case-insensitively, then bytewise) and
+// listed Config.MaxEntries at a time: a page ends with a link to the next
+// one ("?after=NAME", NAME percent-encoded), and the JSON form carries the
+// same as "next" and "next_cursor". A page is the MaxEntries names that
+// sort first after the cursor, selected in one pass over the directory
+// with memory for one page, so a folder of any size is listed complete and
+// in order, page by page, never as an arbitrary subset.
 func (h *Handler) listing(req *parser.Request, resp *response.Response, t target, dir *os.File) error {
-	entries, truncated, err := h.readDir(t, dir)
+	after, err := cursor(req.Query)
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(entries, func(a, b entry) int {
-		if c := strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	pg, err := h.readPage(t, dir, after)
+	if err != nil {
+		return err
+	}
 	display := "/"
 	if t.rel != "." {
 		display = "/" + t.rel + "/"
@@ -51,13 +69,13 @@ func (h *Handler) listing(req *parser.Request, resp *response.Response, t target
 	var body []byte
 	if wantsJSON(req) {
 		resp.ContentType = "application/json"
-		body, err = listingJSON(display, entries, truncated)
+		body, err = listingJSON(display, pg)
 		if err != nil {
 			return err
 		}
 	} else {
 		resp.ContentType = "text/html; charset=utf-8"
-		body = listingHTML(display, entries, truncated)
+		body = listingHTML(display, pg, after != "")
 	}
 	resp.Status = 200
 	resp.Vary = "Accept, Accept-Encoding"
@@ -73,40 +91,109 @@ func (h *Handler) listing(req *parser.Request, resp *response.Response, t target
 	return nil
 }
 
-// readDir reads up to MaxEntries visible entries of dir, in directory
-// order, and reports whether there were more.
-func (h *Handler) readDir(t target, dir *os.File) ([]entry, bool, error) {
+// cursor returns the "after" parameter of a listing's query, decoded once;
+// "" when absent.
+func cursor(query []byte) (string, error) {
+	for len(query) > 0 {
+		var param []byte
+		param, query = cutAmp(query)
+		if v, ok := bytes.CutPrefix(param, []byte("after=")); ok {
+			return unescape(v)
+		}
+	}
+	return "", nil
+}
+
+func cutAmp(b []byte) (elem, rest []byte) {
+	if i := bytes.IndexByte(b, '&'); i >= 0 {
+		return b[:i], b[i+1:]
+	}
+	return b, nil
+}
+
+// compareNames is the order of a listing: case-insensitive, then bytewise,
+// so that the order is total and a cursor names one position.
+func compareNames(a, b string) int {
+	if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+// nameHeap keeps the smallest names seen, largest on top.
+type nameHeap []fs.DirEntry
+
+func (h nameHeap) Len() int           { return len(h) }
+func (h nameHeap) Less(i, j int) bool { return compareNames(h[i].Name(), h[j].Name()) > 0 }
+func (h nameHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *nameHeap) Push(x any)        { *h = append(*h, x.(fs.DirEntry)) }
+func (h *nameHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// readPage reads dir once and returns the MaxEntries visible entries that
+// sort first after the name after ("" for the first page).
+func (h *Handler) readPage(t target, dir *os.File, after string) (page, error) {
 	limit := h.cfg.MaxEntries
-	var out []entry
+	// One more than a page: whether it fills tells whether a next page exists.
+	top := make(nameHeap, 0, min(limit+1, 4096))
 	for {
 		batch, err := dir.ReadDir(256)
 		for _, d := range batch {
 			name := d.Name()
-			if name[0] == '.' && !h.cfg.Dotfiles {
+			if name[0] == '.' && !h.cfg.Dotfiles || files.IsTempName(name) {
 				continue
 			}
-			if len(out) == limit {
-				return out, true, nil
+			if after != "" && compareNames(name, after) <= 0 {
+				continue
 			}
-			var fi os.FileInfo
-			var ierr error
-			if d.Type()&os.ModeSymlink != 0 {
-				fi, ierr = h.root.Stat(path.Join(t.rel, name))
-			} else {
-				fi, ierr = d.Info()
+			if len(top) <= limit {
+				heap.Push(&top, d)
+			} else if compareNames(name, top[0].Name()) < 0 {
+				top[0] = d
+				heap.Fix(&top, 0)
 			}
-			if ierr != nil {
-				continue // vanished, broken, or escaping: not listed
-			}
-			out = append(out, entry{name: name, dir: fi.IsDir(), size: fi.Size(), mod: fi.ModTime()})
 		}
 		if errors.Is(err, io.EOF) || err == nil && len(batch) == 0 {
-			return out, false, nil
+			break
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("read directory %q: %w", t.rel, err)
+			return page{}, fmt.Errorf("read directory %q: %w", t.rel, err)
 		}
 	}
+	slices.SortFunc(top, func(a, b fs.DirEntry) int { return compareNames(a.Name(), b.Name()) })
+	var pg page
+	if len(top) > limit {
+		top = top[:limit]
+		pg.next = top[limit-1].Name()
+	}
+	pg.entries = make([]entry, 0, len(top))
+	for _, d := range top {
+		name := d.Name()
+		var fi os.FileInfo
+		var ierr error
+		if d.Type()&os.ModeSymlink != 0 {
+			fi, ierr = h.root.Stat(path.Join(t.rel, name))
+		} else {
+			fi, ierr = d.Info()
+		}
+		if ierr != nil {
+			continue // vanished, broken, or escaping: not listed
+		}
+		pg.entries = append(pg.entries, entry{name: name, dir: fi.IsDir(), size: fi.Size(), mod: fi.ModTime()})
+	}
+	return pg, nil
+}
+
+// nextLink is the relative link to the page after pg.
+func nextLink(pg page) string {
+	if pg.next == "" {
+		return ""
+	}
+	return "?after=" + string(escapeSegment(nil, pg.next))
 }
 
 // href is the link to an entry: relative, every byte outside the
@@ -121,7 +208,7 @@ func href(e entry) string {
 	return string(b)
 }
 
-func listingHTML(display string, entries []entry, truncated bool) []byte {
+func listingHTML(display string, pg page, paged bool) []byte {
 	title := html.EscapeString("Index of " + display)
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">" +
@@ -134,7 +221,7 @@ func listingHTML(display string, entries []entry, truncated bool) []byte {
 	if display != "/" {
 		b.WriteString("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n")
 	}
-	for _, e := range entries {
+	for _, e := range pg.entries {
 		name := e.name
 		size := strconv.FormatInt(e.size, 10)
 		if e.dir {
@@ -145,17 +232,33 @@ func listingHTML(display string, entries []entry, truncated bool) []byte {
 			href(e), html.EscapeString(name), size, e.mod.UTC().Format("2006-01-02 15:04:05"))
 	}
 	b.WriteString("</table>\n")
-	if truncated {
-		fmt.Fprintf(&b, "<p>Only the first %d entries (in directory order) are listed.</p>\n", len(entries))
+	if paged || pg.next != "" {
+		b.WriteString("<p>")
+		if paged {
+			b.WriteString("<a href=\"./\">First page</a>")
+		}
+		if next := nextLink(pg); next != "" {
+			if paged {
+				b.WriteString(" · ")
+			}
+			fmt.Fprintf(&b, "<a rel=\"next\" href=\"%s\">Next page</a>", next)
+		}
+		b.WriteString("</p>\n")
 	}
 	b.WriteString("</body></html>\n")
 	return []byte(b.String())
 }
 
 type jsonListing struct {
-	Path      string      `json:"path"`
-	Entries   []jsonEntry `json:"entries"`
-	Truncated bool        `json:"truncated"`
+	Path    string      `json:"path"`
+	Entries []jsonEntry `json:"entries"`
+	// Truncated says more entries follow on the next page.
+	Truncated bool `json:"truncated"`
+	// Next is the relative link to the next page; NextCursor its cursor,
+	// the value of its "after" parameter (percent-encoded, so exact even
+	// when a name is not UTF-8). Both absent on the last page.
+	Next       string `json:"next,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 type jsonEntry struct {
@@ -166,9 +269,12 @@ type jsonEntry struct {
 	Modified time.Time `json:"modified"`
 }
 
-func listingJSON(display string, entries []entry, truncated bool) ([]byte, error) {
-	l := jsonListing{Path: display, Entries: make([]jsonEntry, 0, len(entries)), Truncated: truncated}
-	for _, e := range entries {
+func listingJSON(display string, pg page) ([]byte, error) {
+	l := jsonListing{Path: display, Entries: make([]jsonEntry, 0, len(pg.entries)), Truncated: pg.next != "", Next: nextLink(pg)}
+	if pg.next != "" {
+		l.NextCursor = string(escapeSegment(nil, pg.next))
+	}
+	for _, e := range pg.entries {
 		typ := "file"
 		if e.dir {
 			typ = "dir"

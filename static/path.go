@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"pipehttp/files"
 	"pipehttp/parser"
 )
 
@@ -44,6 +45,10 @@ func parsePath(escaped []byte, dotfiles bool) (target, error) {
 			return target{}, fmt.Errorf("path %q: dot-segment: %w", escaped, ErrForbidden)
 		case seg[0] == '.' && !dotfiles:
 			return target{}, fmt.Errorf("path %q: %w", escaped, ErrHidden)
+		case files.IsTempName(seg):
+			// An upload in progress, or one a crash left: hidden in every
+			// mode, --dotfiles included, never served half-written.
+			return target{}, fmt.Errorf("path %q: upload temp file: %w", escaped, ErrHidden)
 		}
 		if b.Len() > 0 {
 			b.WriteByte('/')

@@ -110,7 +110,7 @@ func TestRanges(t *testing.T) {
 					t.Errorf("200: not the whole file, or a Content-Range")
 				}
 			case 416:
-				if got := r.Get(t, "Content-Range"); got != "bytes */"+strconv.Itoa(size) || len(r.Body) != 0 {
+				if got := r.Get(t, "Content-Range"); got != "bytes */"+strconv.Itoa(size) || string(r.Body) != "416 Range Not Satisfiable\n" {
 					t.Errorf("416: Content-Range %q, body %q", got, r.Body)
 				}
 			case 206:

@@ -1,8 +1,16 @@
 // Command pipehttp runs the staged HTTP/1.1 server.
 //
 //	pipehttp --directory /srv/files [--port 4221] [--host ADDR] [stage flags]
-//	pipehttp [flags] DIR            static mode: serve the tree DIR at / (same as --root DIR)
+//	pipehttp [flags] DIR            static mode: serve the tree DIR at / (same as --root DIR), read-only
 //	pipehttp [flags] serve [DIR]    the same; DIR defaults to "."
+//
+// Without a DIR the classic routes are served as always: /, /echo/{s},
+// /user-agent and /files/{name} from --directory, uploads included
+// (--uploads=false turns them off). With a DIR the tree owns the whole URL
+// space and nothing is writable: the classic routes come back only when
+// asked for (--classic, or an explicit --directory), ahead of the tree's
+// paths of the same names, which the banner lists; uploads only with
+// --uploads.
 //
 // Run "pipehttp -h" for every flag. SIGINT or SIGTERM shuts down gracefully
 // within --shutdown-timeout; a second signal exits at once. SIGUSR1 logs a
@@ -23,8 +31,10 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,6 +61,9 @@ func main() {
 type options struct {
 	host, dir       string
 	root            string // static mode when not empty
+	dirExplicit     bool   // --directory was given
+	classic         bool   // the built-in routes are on
+	uploads         bool   // POST and PUT on /files/
 	dotfiles        bool
 	port            int
 	queue           int
@@ -71,9 +84,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.host, "host", "", "interface address to listen on (default all interfaces)")
 	fs.IntVar(&o.port, "port", 4221, "TCP port to listen on")
-	fs.StringVar(&o.dir, "directory", ".", "directory served and written by /files/{name}")
-	fs.StringVar(&o.root, "root", "", "static mode: serve this directory tree at / (also: pipehttp DIR); /echo/, /user-agent and /files/ keep precedence")
-	fs.BoolVar(&o.dotfiles, "dotfiles", false, "static mode: serve and list names beginning with '.' (hidden and 404 by default)")
+	fs.StringVar(&o.dir, "directory", ".", "directory served (and written, with uploads on) by /files/{name}; in static mode, giving it turns the classic routes on")
+	fs.StringVar(&o.root, "root", "", "static mode: serve this directory tree at /, read-only (also: pipehttp DIR)")
+	fs.BoolVar(&o.classic, "classic", false, "static mode: also serve /echo/, /user-agent and /files/ (from --directory), ahead of the tree's paths of those names")
+	fs.BoolVar(&o.uploads, "uploads", false, "accept POST and PUT uploads on /files/ (default: on without a DIR, off in static mode)")
+	fs.BoolVar(&o.dotfiles, "dotfiles", false, "static mode: serve and list names beginning with '.' (hidden and 404 by default; upload temp files stay hidden)")
 
 	c := &o.cfg
 	fs.IntVar(&c.AcceptWorkers, "accept-workers", 1, "accept stage workers")
@@ -116,16 +131,22 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	uploadsSet := false
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "admin-addr" {
+		switch f.Name {
+		case "admin-addr":
 			o.adminExplicit = true
+		case "directory":
+			o.dirExplicit = true
+		case "uploads":
+			uploadsSet = true
 		}
 	})
 	if err := o.takePositional(positional); err != nil {
 		return o, err
 	}
-	if o.dotfiles && o.root == "" {
-		return o, fmt.Errorf("--dotfiles needs static mode (--root DIR or a DIR argument)")
+	if err := o.chooseRoutes(uploadsSet); err != nil {
+		return o, err
 	}
 	// Every count has a real default on its flag, so a 0 here was typed:
 	// refuse it rather than let the pipeline read it as "use the default".
@@ -181,6 +202,55 @@ func (o *options) takePositional(args []string) error {
 	return nil
 }
 
+// chooseRoutes settles which routes are on and whether uploads are, so
+// that a user publishing a folder is never surprised: static mode is
+// read-only and owns every path unless asked otherwise.
+func (o *options) chooseRoutes(uploadsSet bool) error {
+	if o.root == "" {
+		switch {
+		case o.dotfiles:
+			return fmt.Errorf("--dotfiles needs static mode (--root DIR or a DIR argument)")
+		case o.classic:
+			return fmt.Errorf("--classic needs static mode (--root DIR or a DIR argument): without one the classic routes are always on")
+		}
+		o.classic = true
+		if !uploadsSet {
+			o.uploads = true // the classic server takes uploads, as it always has
+		}
+		return nil
+	}
+	o.classic = o.classic || o.dirExplicit
+	if o.uploads && !o.dirExplicit {
+		// Name the folder that becomes writable: never "." by default.
+		return fmt.Errorf("--uploads in static mode needs --directory DIR: the folder /files/ writes to (the tree itself is never written through /)")
+	}
+	return nil
+}
+
+// routerConfig is the route table the options ask for.
+func (o *options) routerConfig() router.Config {
+	access := router.FilesReadOnly
+	if o.uploads {
+		access = router.FilesReadWrite
+	}
+	return router.Config{Static: o.root != "", NoBuiltin: !o.classic, Files: access}
+}
+
+// shadowed lists the tree's own paths that the built-in routes answer
+// instead (static mode with --classic): the built-in prefixes, and which of
+// them exist in the tree.
+func (o *options) shadowed() (prefixes string, inTree []string) {
+	if o.root == "" || !o.classic {
+		return "", nil
+	}
+	for _, name := range []string{"echo", "files", "user-agent"} {
+		if _, err := os.Lstat(filepath.Join(o.root, name)); err == nil {
+			inTree = append(inTree, "/"+name)
+		}
+	}
+	return "/echo, /echo/*, /user-agent, /files, /files/*", inTree
+}
+
 func run(args []string, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -200,24 +270,36 @@ func run(args []string, stderr io.Writer) error {
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
 	defer signal.Stop(signals)
 
-	store, err := files.Open(o.dir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	fh := &files.Handler{Store: store, Delay: o.filesDelay}
+	onError := serverErrors(log)
 	handlers := pipeline.Handlers{
-		Router:  router.New(),
-		Files:   fh,
-		Receive: receiver(fh),
+		Router: router.NewWith(o.routerConfig()),
+		Files:  treeOnly{},
+	}
+	if o.classic {
+		store, err := files.Open(o.dir)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		fh := &files.Handler{Store: store, Delay: o.filesDelay, ReadOnly: !o.uploads, TextErrors: o.root != "", OnError: onError}
+		handlers.Files = fh
+		handlers.Receive = receiver(fh)
+		if o.uploads {
+			// Only a store this server writes to can hold its temp files; a
+			// crash leaves them behind. Nothing else is ever removed.
+			n, err := store.RemoveStaleUploads()
+			log.Info("removed leftover upload temp files", "count", n, "directory", o.dir)
+			if err != nil {
+				log.Warn("sweeping leftover upload temp files", "err", err)
+			}
+		}
 	}
 	if o.root != "" {
-		sh, err := static.New(o.root, static.Config{Dotfiles: o.dotfiles})
+		sh, err := static.New(o.root, static.Config{Dotfiles: o.dotfiles, OnError: onError})
 		if err != nil {
 			return err
 		}
 		defer sh.Close()
-		handlers.Router = router.NewStatic()
 		handlers.Static = sh
 	}
 	srv, err := pipeline.New(o.cfg, handlers, log)
@@ -302,6 +384,26 @@ func openAccessLog(path string) (io.Writer, func(), error) {
 	return f, func() { f.Close() }, nil
 }
 
+// serverErrors is the OnError of the file and static handlers: every 5xx
+// is logged once, with its cause, on the file worker that answered it (the
+// client sees only the status). 4xx answers are the client's business and
+// are not logged.
+func serverErrors(log *slog.Logger) func(*parser.Request, int, error) {
+	return func(req *parser.Request, status int, err error) {
+		if status >= 500 {
+			log.Error("server error", "status", status, "method", string(req.Method), "target", string(req.Target), "err", err)
+		}
+	}
+}
+
+// treeOnly is the file handler of static mode without the classic routes:
+// the router never sends it a request, and it would answer 404.
+type treeOnly struct{}
+
+func (treeOnly) Serve(req *parser.Request, resp *response.Response) {
+	resp.Error(404, router.ErrorFormFor(req, true))
+}
+
 // receiver adapts files.Handler.Receive to pipeline.Handlers.Receive
 // (keeping a nil *files.Receiver from becoming a non-nil interface).
 func receiver(fh *files.Handler) func(*parser.Request, *response.Response) pipeline.BodySink {
@@ -352,8 +454,23 @@ func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, sig
 
 func banner(log *slog.Logger, srv *pipeline.Server, o options) {
 	c := srv.Config()
+	mode, routes, dir := "classic", "/, /echo/, /user-agent, /files/", o.dir
+	if o.root != "" {
+		mode, routes = "static", "the tree at / (read-only)"
+		if o.classic {
+			routes = "/echo/, /user-agent, /files/ (built-in), then the tree at / (read-only)"
+		} else {
+			dir = "" // /files/ is the tree's
+		}
+	}
+	uploads := "off"
+	if o.uploads {
+		uploads = "POST and PUT on /files/ into " + o.dir
+	}
+	prefixes, inTree := o.shadowed()
 	log.Info("pipehttp listening",
-		"addr", srv.Addr().String(), "directory", o.dir, "root", o.root, "dotfiles", o.dotfiles, "gomaxprocs", runtime.GOMAXPROCS(0),
+		"addr", srv.Addr().String(), "mode", mode, "routes", routes, "uploads", uploads,
+		"directory", dir, "root", o.root, "shadowed", prefixes, "dotfiles", o.dotfiles, "gomaxprocs", runtime.GOMAXPROCS(0),
 		"workers", fmt.Sprintf("accept=%d poll=%d parse=%d route=%d write=%d file=%d",
 			c.AcceptWorkers, c.PollWorkers, c.ParseWorkers, c.RouteWorkers, c.WriteWorkers, c.FileWorkers),
 		"queues", fmt.Sprintf("parse=%d route=%d write=%d file=%d", c.ParseQueue, c.RouteQueue, c.WriteQueue, c.FileQueue),
@@ -363,6 +480,10 @@ func banner(log *slog.Logger, srv *pipeline.Server, o options) {
 			c.Limits.MaxRequestLine, c.Limits.MaxHeaderBytes, c.Limits.MaxHeaders, c.Limits.MaxBody),
 		"files_delay", o.filesDelay, "shutdown_timeout", o.shutdownTimeout,
 		"admin_addr", o.adminAddr, "access_log", o.accessLog)
+	if len(inTree) > 0 {
+		log.Warn("the built-in routes shadow these paths of the tree; they are not served from it",
+			"paths", strings.Join(inTree, " "), "root", o.root, "hint", "drop --classic and --directory to serve the tree whole")
+	}
 }
 
 func logStats(log *slog.Logger, st pipeline.Stats) {

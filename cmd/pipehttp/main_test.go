@@ -186,6 +186,9 @@ func TestBadFlags(t *testing.T) {
 		{".", "."},
 		{"--dotfiles"},
 		{"--root", "main.go"},
+		{"--classic"},                             // needs static mode
+		{"--uploads", "."},                        // static mode: uploads need --directory
+		{"--root", ".", "--classic", "--uploads"}, // the same: --classic alone names no upload folder
 	} {
 		// A flag wrongly accepted would start a server: bound it, and keep it
 		// off the default ports.
@@ -225,7 +228,8 @@ func TestStaticMode(t *testing.T) {
 				t.Errorf("banner lacks root=%s:\n%s", dir, p.banner)
 			}
 			base := "http://" + p.addr
-			for path, want := range map[string]int{"/": 200, "/sub": 200, "/echo/hi": 200, "/missing": 404} {
+			// The tree owns every path: /echo/hi is a missing file of it.
+			for path, want := range map[string]int{"/": 200, "/sub": 200, "/echo/hi": 404, "/missing": 404} {
 				resp, err := http.Get(base + path) // follows the /sub → /sub/ redirect
 				if err != nil {
 					t.Fatal(err)

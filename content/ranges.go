@@ -1,4 +1,4 @@
-package static
+package content
 
 import (
 	"math/rand/v2"

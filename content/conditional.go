@@ -1,4 +1,4 @@
-package static
+package content
 
 import (
 	"io/fs"
@@ -11,9 +11,9 @@ import (
 // httpDate is the IMF-fixdate layout (RFC 9110 §5.6.7).
 const httpDate = "Mon, 02 Jan 2006 15:04:05 GMT"
 
-// validators are what conditional requests compare against, for one
+// Validators are what conditional requests compare against, for one
 // representation (identity or gzip) of one file.
-type validators struct {
+type Validators struct {
 	// etag is a strong entity-tag, quotes included: the file's modification
 	// time in nanoseconds and its size, in hex, plus a suffix naming the
 	// content coding. Like nginx's, it changes whenever the file is
@@ -27,7 +27,11 @@ type validators struct {
 	strongDate bool
 }
 
-func newValidators(fi fs.FileInfo, coding string, now time.Time) validators {
+// NewValidators returns the validators of the representation of fi whose
+// content coding is coding ("" for identity; the tag names it, so each
+// coding has its own). now caps Last-Modified and decides whether it is a
+// strong validator.
+func NewValidators(fi fs.FileInfo, coding string, now time.Time) Validators {
 	mt := fi.ModTime()
 	b := make([]byte, 0, 40)
 	b = append(b, '"')
@@ -43,10 +47,14 @@ func newValidators(fi fs.FileInfo, coding string, now time.Time) validators {
 	if lm.After(now) {
 		lm = now.Truncate(time.Second)
 	}
-	return validators{etag: string(b), modTime: lm, strongDate: now.Sub(mt) >= time.Second}
+	return Validators{etag: string(b), modTime: lm, strongDate: now.Sub(mt) >= time.Second}
 }
 
-func (v validators) lastModified() string {
+// ETag is the strong entity-tag, quotes included.
+func (v Validators) ETag() string { return v.etag }
+
+// LastModified is the Last-Modified value, an IMF-fixdate.
+func (v Validators) LastModified() string {
 	return v.modTime.UTC().Format(httpDate)
 }
 
@@ -60,7 +68,7 @@ func (v validators) lastModified() string {
 //  4. Otherwise If-Modified-Since: 304 unless modified since (§13.1.3).
 //
 // Invalid dates, and date fields sent more than once, are ignored.
-func precondition(req *parser.Request, v validators) int {
+func precondition(req *parser.Request, v Validators) int {
 	if fields := all(req, "if-match"); len(fields) > 0 {
 		if !matchAny(fields, v.etag, true) {
 			return 412
@@ -81,7 +89,7 @@ func precondition(req *parser.Request, v validators) int {
 // ifRange reports whether a Range may be honoured (RFC 9110 §13.1.5): no
 // If-Range, or one holding a strong match of the entity-tag, or exactly the
 // Last-Modified date when that is a strong validator.
-func ifRange(req *parser.Request, v validators) bool {
+func ifRange(req *parser.Request, v Validators) bool {
 	fields := all(req, "if-range")
 	switch {
 	case len(fields) == 0:
