@@ -152,9 +152,9 @@ type flight struct {
 	bodyMoved    int64
 	bodyProgress int64
 
-	// pending counts the jobs of the batch not yet answered, plus one held
-	// by the route stage while it routes the batch: whoever brings it to
-	// zero hands the connection to the write stage.
+	// pending counts the batch's file jobs not yet answered (the route
+	// stage sets it before handing the first over): the one that brings it
+	// to zero hands the connection to the write stage.
 	pending atomic.Int32
 
 	closeAfter bool // close once the batch is answered (no keep-alive, error)

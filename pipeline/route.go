@@ -29,12 +29,14 @@ func (s *Server) routeWorker(id int) {
 	st := &s.stages[stageRoute]
 	sh := st.stats.shard(id)
 	var k catcher
+	var files []*job // scratch: one connection's file jobs
 	for b := range s.routeQ {
 		if b != nil { // nil is a wake-up from Resize
 			now := s.took(sh, b)
 			out := getBatch()
 			for _, c := range b.conns {
-				if s.route(c, now, &k) {
+				var ready bool
+				if ready, files = s.route(c, now, &k, files); ready {
 					out.conns = append(out.conns, c)
 				}
 			}
@@ -50,57 +52,63 @@ func (s *Server) routeWorker(id int) {
 }
 
 // route routes c's batch and reports whether every response of it is
-// ready (so c goes to the write stage now; otherwise the file job that
-// completes last sends it). now is when the worker took the batch. A
-// pipeline panic marks c dead: its batch is accounted for and the write
-// stage closes it.
-func (s *Server) route(c *conn, now int64, k *catcher) (ready bool) {
+// ready, so c goes to the write stage now. Otherwise its file jobs are
+// handed to the file pool, and the one that completes last sends c on:
+// route touches neither c nor its batch after handing over the last one.
+// files is scratch space, returned for reuse. A pipeline panic while
+// routing marks c dead; nothing has been handed over then, so the write
+// stage ends the connection at once.
+func (s *Server) route(c *conn, now int64, k *catcher, files []*job) (ready bool, _ []*job) {
 	fl := c.fl // stable: the batch owns the connection
-	// pending counts the jobs not answered yet, plus one held here so the
-	// file jobs cannot finish the batch while it is still being routed.
-	fl.pending.Store(int32(len(fl.jobs)) + 1)
-	answered, i := int32(1), 0
-	defer func() {
-		if r := recover(); r != nil {
-			s.recovered(stageRoute, r)
-			c.dead.Store(true)
-			answered += int32(len(fl.jobs) - i) // not handed to the file pool
-		}
-		ready = fl.pending.Add(-answered) == 0
-	}()
-	gone := c.dead.Load() || s.forced.Load()
-	files := 0
-	for ; i < len(fl.jobs); i++ {
-		j := fl.jobs[i]
-		j.t.routed = now
-		if !gone {
-			s.hook(stageRoute, j)
-		}
-		switch {
-		case gone:
-		case j.failed != nil:
-			s.answerFailure(j, k)
-		case s.routeOne(j, k) != router.Inline:
-			if files++; files > s.cfg.MaxConnFiles {
-				s.putBack(fl, i, now)
-				return
+	files = files[:0]
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				s.recovered(stageRoute, r)
+				c.dead.Store(true)
+				clear(files)
+				files = files[:0]
 			}
-			j.task = taskServe
+		}()
+		gone := c.dead.Load() || s.forced.Load()
+		for i, j := range fl.jobs {
+			j.t.routed = now
+			if !gone {
+				s.hook(stageRoute, j)
+			}
+			switch {
+			case gone:
+			case j.failed != nil:
+				s.answerFailure(j, k)
+			case s.routeOne(j, k) != router.Inline:
+				if len(files) == s.cfg.MaxConnFiles {
+					s.putBack(fl, i, now)
+					return
+				}
+				j.task = taskServe
+				if j.stream == streamRouting {
+					j.task = taskBegin
+				}
+				files = append(files, j)
+				continue
+			}
 			if j.stream == streamRouting {
-				j.task = taskBegin
+				s.skipBody(fl, j) // answered on its head alone
 			}
-			if !s.admit(j) {
-				s.shed(j)
-			}
-			continue // the file worker, the waiting room or shed answers it
+			j.t.done = now
 		}
-		if j.stream == streamRouting {
-			s.skipBody(fl, j) // answered on its head alone
-		}
-		j.t.done = now
-		answered++
+	}()
+	if len(files) == 0 {
+		return true, files
 	}
-	return
+	fl.pending.Store(int32(len(files)))
+	for i, j := range files {
+		files[i] = nil
+		if !s.admit(j) {
+			s.shed(j) // the file worker, the waiting room or shed answers it
+		}
+	}
+	return false, files[:0]
 }
 
 // putBack ends c's batch before fl.jobs[i]: that request and the ones
@@ -109,7 +117,6 @@ func (s *Server) route(c *conn, now int64, k *catcher) (ready bool) {
 // is answered. It keeps one connection's file jobs in flight within
 // MaxConnFiles (invariant 11).
 func (s *Server) putBack(fl *flight, i int, now int64) {
-	fl.pending.Add(-int32(len(fl.jobs) - i))
 	fl.off = fl.jobs[i].at
 	for _, j := range fl.jobs[i:] {
 		s.releaseJob(j)
