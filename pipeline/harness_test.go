@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"bufio"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -29,6 +30,11 @@ type options struct {
 	cfg        pipeline.Config
 	filesDelay time.Duration
 	router     pipeline.Router // default router.New()
+	// hooks are test hooks set between New and Serve, by stage ("parse",
+	// "route", "file", "write"; see pipeline.SetHook).
+	hooks map[string]func(target string)
+	// log is the server's logger; default servertest.Log(t).
+	log *slog.Logger
 }
 
 type testServer struct {
@@ -53,13 +59,20 @@ func start(t *testing.T, o options) *testServer {
 	t.Cleanup(func() { store.Close() })
 	o.cfg.Addr = "127.0.0.1:0"
 	fh := &files.Handler{Store: store, Delay: o.filesDelay}
+	log := o.log
+	if log == nil {
+		log = servertest.Log(t)
+	}
 	srv, err := pipeline.New(o.cfg, pipeline.Handlers{
 		Router:  rt,
 		Files:   fh,
 		Receive: receiver(fh),
-	}, servertest.Log(t))
+	}, log)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for stage, f := range o.hooks {
+		pipeline.SetHook(srv, stage, f)
 	}
 	servertest.Run(t, srv)
 	return &testServer{srv: srv, addr: srv.Addr().String(), dir: dir}

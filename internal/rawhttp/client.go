@@ -2,9 +2,11 @@ package rawhttp
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -28,6 +30,44 @@ func Dial(t testing.TB, addr string) *Client {
 	t.Cleanup(func() { conn.Close() })
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	return &Client{T: t, Conn: conn, R: bufio.NewReaderSize(conn, 64<<10)}
+}
+
+// DialReceiveBuffer is Dial with the socket's receive buffer set to size
+// bytes before it connects, so the window it offers stays small: a client
+// that stops reading then blocks the server's writes after a few kilobytes
+// instead of the megabytes loopback autotuning would take in.
+func DialReceiveBuffer(t testing.TB, addr string, size int) *Client {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		if cerr := rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, size)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	return &Client{T: t, Conn: conn, R: bufio.NewReaderSize(conn, 64<<10)}
+}
+
+// Drain reads and discards until the server ends the connection or within
+// has passed. It returns the bytes read and nil if the server closed or
+// reset the connection, or the error that stopped it (a timeout: the
+// connection is still open). Unlike the other methods it does not fail the
+// test, and it may run in any goroutine.
+func (c *Client) Drain(within time.Duration) (int64, error) {
+	c.Conn.SetReadDeadline(time.Now().Add(within))
+	n, err := io.Copy(io.Discard, c.R)
+	if errors.Is(err, syscall.ECONNRESET) {
+		err = nil
+	}
+	return n, err
 }
 
 // Send writes raw as is.

@@ -42,6 +42,20 @@ func Log(t testing.TB) *slog.Logger {
 
 type testWriter struct{ t testing.TB }
 
+// Within polls cond every 10ms until it holds or d has passed, and reports
+// whether it held. It does not fail the test, so a test can report every
+// broken expectation of one attack, and it may run in any goroutine.
+func Within(d time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
