@@ -99,6 +99,12 @@ func (s *Server) waitingRoom() {
 // 503 with Retry-After. A streamed request's body is abandoned with it, so
 // its connection closes after the answer.
 func (s *Server) shed(j *job) {
+	if j.task == taskAbort { // not a request: its connection is gone
+		j.sink.Abort()
+		j.sink = nil
+		s.releaseJob(j)
+		return
+	}
 	s.stages[stageFile].stats.shedFor(reasonQueueFull)
 	if j.stream != streamNone {
 		s.abortStream(j.c, j.c.fl, j, 503)

@@ -106,11 +106,11 @@ type Config struct {
 // itself (a queue is allocated whole when the server starts) or overflowing
 // an int.
 const (
-	MaxStageWorkers = 4096
-	MaxQueue        = 1 << 20
-	maxMaxConns     = 1 << 24
-	maxPipelined    = 1024
-	maxConnFiles    = 256
+	MaxStageWorkers  = 4096    // any stage's workers
+	MaxQueue         = 1 << 20 // any queue's capacity
+	MaxConnsCeiling  = 1 << 24 // MaxConns
+	PipelinedCeiling = 1024    // MaxPipelined
+	ConnFilesCeiling = 256     // MaxConnFiles
 )
 
 // Lingering close (linger.go): how long a connection we are closing may
@@ -188,9 +188,9 @@ func (c Config) validate() error {
 		{"route queue", c.RouteQueue, MaxQueue},
 		{"write queue", c.WriteQueue, MaxQueue},
 		{"file queue", c.FileQueue, MaxQueue},
-		{"max conns", c.MaxConns, maxMaxConns},
-		{"max pipelined", c.MaxPipelined, maxPipelined},
-		{"max conn files", c.MaxConnFiles, maxConnFiles},
+		{"max conns", c.MaxConns, MaxConnsCeiling},
+		{"max pipelined", c.MaxPipelined, PipelinedCeiling},
+		{"max conn files", c.MaxConnFiles, ConnFilesCeiling},
 	} {
 		if f.v < 1 || f.v > f.max {
 			errs = append(errs, fmt.Errorf("%s must be 1 to %d, got %d", f.name, f.max, f.v))

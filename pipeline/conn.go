@@ -68,7 +68,6 @@ type conn struct {
 	// Owner-only fields: read and written by whoever owns the connection.
 	registered bool  // in its poller's table and epoll set
 	admitted   bool  // holds a MaxConns slot until closed (not a door reject)
-	expired    bool  // the poller took it because its deadline passed, or to drain or force a shutdown
 	lingering  bool  // being closed (linger.go)
 	lingerLeft int   // bytes a lingering connection may still send us
 	born       int64 // nanotime of accept: a silent new connection gets HeaderTimeout from here

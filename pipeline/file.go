@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"time"
+
 	"github.com/sourcegraph/conc/panics"
 
 	"pipehttp/router"
@@ -37,6 +39,12 @@ func (s *Server) fileWorker(id int) {
 // a 500) marks the connection dead and completes the job, so the write
 // stage ends the connection.
 func (s *Server) fileTask(j *job, now int64) {
+	if j.task == taskAbort {
+		j.sink.Abort()
+		j.sink = nil
+		s.releaseJob(j)
+		return
+	}
 	c := j.c
 	done := false
 	defer func() {
@@ -85,4 +93,36 @@ func (s *Server) fileHandler(j *job) FileHandler {
 		return s.handlers.Static
 	}
 	return s.handlers.Files
+}
+
+// offloadSinks takes the streamed upload, if any, off c's flight before c
+// is closed by a goroutine that must not touch the disk (the poller), and
+// has the file pool abort it (a close and an unlink): without waiting if
+// the file queue has room, else through the waiting room, and only if that
+// is full too, here.
+func (s *Server) offloadSinks(c *conn) {
+	fl := c.fl
+	if fl == nil || fl.cur == nil || fl.cur.sink == nil {
+		return
+	}
+	j := fl.cur
+	fl.cur = nil
+	if n := len(fl.jobs); n > 0 && fl.jobs[n-1] == j {
+		fl.jobs[n-1] = nil
+		fl.jobs = fl.jobs[:n-1]
+	}
+	j.c, j.task = nil, taskAbort
+	j.admitBy = time.Now().Add(time.Hour)
+	select {
+	case s.fileQ <- j:
+		return
+	default:
+	}
+	select {
+	case s.waitQ <- j:
+	default:
+		j.sink.Abort()
+		j.sink = nil
+		s.releaseJob(j)
+	}
 }

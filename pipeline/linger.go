@@ -17,11 +17,21 @@ import (
 // Every part of it is bounded (invariant 12 keeps it off the poller too):
 // at most lingerTimeout, at most lingerBytes read, and at most
 // maxLingering connections at once — past that a connection is closed
-// outright after one read of what is already there. The reads happen in
-// the parse stage, like every other read.
+// outright. The reads happen in the parse stage (or the stage that decided
+// to close), never on the poller.
 
 // lingerClose starts closing c, which the caller owns.
 func (s *Server) lingerClose(c *conn, now int64) {
+	if s.startLinger(c, now) && s.drainLinger(c) == actClose {
+		s.closeConn(c)
+	}
+}
+
+// startLinger shuts c's sending side and releases its flight. It reports
+// true if c is to linger and the caller still owns it (it should drain it
+// now); false if c was closed outright (too many lingering already) or
+// was handed to its poller to wait for the client.
+func (s *Server) startLinger(c *conn, now int64) (drain bool) {
 	if fl := c.fl; fl != nil {
 		c.fl = nil
 		s.releaseFlight(fl)
@@ -29,17 +39,16 @@ func (s *Server) lingerClose(c *conn, now int64) {
 	unix.Shutdown(c.fd, unix.SHUT_WR)
 	if s.lingering.Add(1) > maxLingering {
 		s.lingering.Add(-1)
-		var scratch [1 << 10]byte
-		drainOnce(c.fd, scratch[:], lingerBytes)
-		s.closeConn(c)
-		return
+		s.closeConn(c) // outright: the bound is the point
+		return false
 	}
 	c.lingering = true
 	c.lingerLeft = lingerBytes
 	c.deadline.Store(now + int64(lingerTimeout))
-	if s.drainLinger(c) == actClose {
-		s.closeConn(c)
+	if c.pendingInput() || !c.registered {
+		return true
 	}
+	return c.release(whereLingering, c.deadline.Load(), false)
 }
 
 // drainLinger reads and drops what a lingering connection has sent. It

@@ -17,8 +17,8 @@ import (
 // response of the batch is written, which is what keeps responses in
 // request order with no bookkeeping on the read side.
 //
-// Connections the poller hands over because their deadline passed, or that
-// are closing (linger.go), are ended here, off the poller's goroutine.
+// Connections that are closing (linger.go) are drained here, off the
+// poller's goroutine.
 //
 // Queue behaviour: sending a batch on blocks while the route queue is full;
 // the parse queue then fills and the poller keeps batches on its overflow
@@ -91,12 +91,6 @@ func (s *Server) parseStep(c *conn, now int64) (a action) {
 			a = actClose
 		}
 	}()
-	if c.expired {
-		c.expired = false
-		if a, ok := s.expire(c, now); ok {
-			return a
-		}
-	}
 	if c.lingering {
 		return s.drainLinger(c)
 	}
@@ -245,30 +239,6 @@ func progressDeadline(start, last, n, timeout, rate int64) int64 {
 		d = min(d, start+timeout+n*1e9/rate)
 	}
 	return d
-}
-
-// expire ends a connection the poller took because its deadline passed
-// (or to drain or force a shutdown). It reports false if the connection
-// was given a later deadline since, and is not due after all: it is then
-// handled as if input had arrived.
-func (s *Server) expire(c *conn, now int64) (action, bool) {
-	fl := c.fl
-	forced := s.forced.Load()
-	if !forced && c.deadline.Load() > now && !(s.draining.Load() && fl == nil) {
-		return 0, false
-	}
-	if c.lingering || fl == nil || forced {
-		return actClose, true
-	}
-	// A head or a body did not arrive in time: say so, then close.
-	s.stats.conns.timedOut.Add(1)
-	if fl.cur != nil {
-		s.stages[stageParse].stats.shedFor(reasonBodyTimeout)
-	} else {
-		s.stages[stageParse].stats.shedFor(reasonHeaderTimeout)
-	}
-	unix.Write(c.fd, timeoutResponse)
-	return actLinger, true
 }
 
 var timeoutResponse = []byte("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")

@@ -359,9 +359,10 @@ func (p *poller) takeInbox() (stopped, sweep bool) {
 	return stopped, sweep
 }
 
-// sweep hands on the armed connections whose deadline has passed (and the
-// idle ones while draining, and every armed one once shutdown is forced),
-// marked expired: the receiving stage decides what ending them means.
+// sweep ends the connections whose deadline has passed (and the idle ones
+// while draining, and all of them once shutdown is forced): the armed ones
+// in the table and the ones waiting on the overflow list for a stuck stage
+// alike, so a full queue never suspends a timeout (invariant 12).
 func (p *poller) sweep(now int64) {
 	draining, forced := p.s.draining.Load(), p.s.forced.Load()
 	p.table.each(func(c *conn) {
@@ -370,17 +371,60 @@ func (p *poller) sweep(now int64) {
 		if where != whereReading && where != whereWriting && where != whereLingering {
 			return
 		}
-		due := forced || c.deadline.Load() <= now || (draining && st&flagIdle != 0)
-		if !due || !c.take(st) {
-			return
-		}
-		c.expired = true
-		if where == whereWriting {
-			p.toWrite = p.add(p.toWrite, c, 1)
-		} else {
-			p.toParse = p.add(p.toParse, c, 0)
+		if (forced || c.deadline.Load() <= now || (draining && st&flagIdle != 0)) && c.take(st) {
+			p.expire(c, where, now)
 		}
 	})
+	for q := range p.overflow {
+		for _, b := range p.overflow[q] {
+			kept := b.conns[:0]
+			for _, c := range b.conns {
+				if forced || c.deadline.Load() <= now {
+					p.expire(c, whereReading+uint32(q), now) // parse: it was reading; write: writing
+				} else {
+					kept = append(kept, c)
+				}
+			}
+			clear(b.conns[len(kept):])
+			b.conns = kept
+		}
+	}
+}
+
+// expire ends c, which the poller owns, where was where it waited. It
+// does only what cannot wait for a stage that may be stuck, and nothing
+// that blocks: a timed-out head or body is told 408, the socket is shut
+// and left to linger (its reads, if the client sends more, are the parse
+// stage's); anything else is closed, its flight released. A streamed
+// upload's temp file is removed on the file pool, not here.
+func (p *poller) expire(c *conn, where uint32, now int64) {
+	s := p.s
+	forced := s.forced.Load()
+	fl := c.fl
+	switch {
+	case where == whereWriting:
+		if !forced {
+			s.stats.conns.timedOut.Add(1)
+			s.stages[stageWrite].stats.shedFor(reasonWriteTimeout)
+		}
+		s.offloadSinks(c)
+		s.closeConn(c)
+	case c.lingering || fl == nil || forced:
+		s.offloadSinks(c)
+		s.closeConn(c)
+	default:
+		s.stats.conns.timedOut.Add(1)
+		if fl.cur != nil {
+			s.stages[stageParse].stats.shedFor(reasonBodyTimeout)
+		} else {
+			s.stages[stageParse].stats.shedFor(reasonHeaderTimeout)
+		}
+		unix.Write(c.fd, timeoutResponse)
+		s.offloadSinks(c)
+		if s.startLinger(c, now) {
+			p.toParse = p.add(p.toParse, c, 0) // input is waiting: drain it there
+		}
+	}
 }
 
 // shutdown closes every connection the poller owns: those waiting in

@@ -87,6 +87,7 @@ const (
 	taskServe fileTask = iota // run the handler on a complete request
 	taskBegin                 // open the sink of a streamed request
 	taskBody                  // write what has arrived of a streamed body
+	taskAbort                 // abort the sink of a connection that is gone (offloadSinks)
 )
 
 // BodySink takes a streamed request body. Its methods run on the file-I/O

@@ -64,16 +64,6 @@ func (s *Server) writeStep(c *conn, now int64, date []byte, routes *[nRoutes]rou
 			over = true
 		}
 	}()
-	if c.expired {
-		c.expired = false
-		if s.forced.Load() || c.deadline.Load() <= now {
-			if !s.forced.Load() {
-				s.stats.conns.timedOut.Add(1)
-				s.stages[stageWrite].stats.shedFor(reasonWriteTimeout)
-			}
-			c.dead.Store(true)
-		}
-	}
 	for {
 		if c.dead.Load() || s.forced.Load() {
 			fl.out.reset()

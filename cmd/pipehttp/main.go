@@ -104,10 +104,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.FileQueue, "file-queue", 0, "file queue capacity (default 8 × --file-workers)")
 	fs.DurationVar(&c.QueueWait, "queue-wait", 250*time.Millisecond, "longest wait for room in the file queue before 503 (negative: none)")
 	fs.IntVar(&c.MaxConns, "max-conns", 16384, "open connections; past it new ones get 503 and are closed")
-	fs.DurationVar(&c.HeaderTimeout, "header-timeout", 10*time.Second, "time from a request's first byte to the end of its head")
-	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "longest pause between reads of a request body")
+	fs.IntVar(&c.MaxPipelined, "max-pipelined", 32, "requests taken from one connection at a time; the rest wait unread (TCP pushes back)")
+	fs.IntVar(&c.MaxConnFiles, "max-conn-files", 4, "file requests of one connection in flight at a time (file workers, open files)")
+	fs.Int64Var(&c.MinRate, "min-rate", 1024, "bytes/s a body or response must average once it has taken longer than its timeout (0: no minimum)")
+	fs.DurationVar(&c.HeaderTimeout, "header-timeout", 10*time.Second, "time from a request's first byte to the end of its head; also how long a new connection may stay silent")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 30*time.Second, "longest pause in receiving a request body (see --min-rate)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 60*time.Second, "how long a keep-alive connection may wait for its next request")
-	fs.DurationVar(&c.WriteTimeout, "write-timeout", 30*time.Second, "longest pause in which a client accepts none of a response")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 30*time.Second, "longest pause in which a client accepts none of a response (see --min-rate)")
 	fs.IntVar(&c.Limits.MaxRequestLine, "max-request-line", 8192, "request line bytes (414 past it)")
 	fs.IntVar(&c.Limits.MaxHeaderBytes, "max-header-bytes", 16384, "header section bytes (431 past it)")
 	fs.IntVar(&c.Limits.MaxHeaders, "max-headers", 100, "header fields (431 past it)")
@@ -148,26 +151,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if err := o.chooseRoutes(uploadsSet); err != nil {
 		return o, err
 	}
-	// Every count has a real default on its flag, so a 0 here was typed:
-	// refuse it rather than let the pipeline read it as "use the default".
-	for _, f := range []struct {
-		name string
-		v    int
-	}{
-		{"accept-workers", c.AcceptWorkers}, {"poll-workers", c.PollWorkers},
-		{"parse-workers", c.ParseWorkers}, {"route-workers", c.RouteWorkers},
-		{"write-workers", c.WriteWorkers}, {"file-workers", c.FileWorkers},
-		{"queue", o.queue}, {"max-conns", c.MaxConns},
-	} {
-		if f.v < 1 {
-			return o, fmt.Errorf("--%s must be at least 1, got %d", f.name, f.v)
-		}
-	}
-	if o.port < 0 || o.port > 65535 {
-		return o, fmt.Errorf("--port %d is out of range", o.port)
-	}
-	if o.filesDelay < 0 {
-		return o, fmt.Errorf("--files-delay must not be negative")
+	if err := checkBounds(fs); err != nil {
+		return o, err
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return o, fmt.Errorf("--log-format must be text or json, got %q", o.logFormat)
@@ -177,8 +162,79 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			*q = o.queue
 		}
 	}
+	if c.MinRate == 0 {
+		c.MinRate = -1 // the flag's 0 is "no minimum"; the Config's is "the default"
+	}
 	c.Addr = net.JoinHostPort(o.host, strconv.Itoa(o.port))
 	return o, nil
+}
+
+// flagBounds are the values each numeric flag accepts. A flag given on the
+// command line with a value outside them is refused at start, naming the
+// flag: a typed 0 is never a request for the default, and an absurd value
+// (a queue of 2^46 items, a header limit that overflows an int) must not
+// start a server that then fails on its first request. Flags not listed
+// accept every value their type parses (--queue-wait: negative is "no
+// waiting").
+var flagBounds = map[string]struct{ lo, hi int64 }{
+	"port":             {0, 65535},
+	"accept-workers":   {1, pipeline.MaxStageWorkers},
+	"poll-workers":     {1, pipeline.MaxStageWorkers},
+	"parse-workers":    {1, pipeline.MaxStageWorkers},
+	"route-workers":    {1, pipeline.MaxStageWorkers},
+	"write-workers":    {1, pipeline.MaxStageWorkers},
+	"file-workers":     {1, pipeline.MaxStageWorkers},
+	"queue":            {1, pipeline.MaxQueue},
+	"parse-queue":      {1, pipeline.MaxQueue},
+	"route-queue":      {1, pipeline.MaxQueue},
+	"write-queue":      {1, pipeline.MaxQueue},
+	"file-queue":       {1, pipeline.MaxQueue},
+	"max-conns":        {1, pipeline.MaxConnsCeiling},
+	"max-pipelined":    {1, pipeline.PipelinedCeiling},
+	"max-conn-files":   {1, pipeline.ConnFilesCeiling},
+	"min-rate":         {0, 1 << 40},
+	"max-request-line": {1, parser.LimitCeiling},
+	"max-header-bytes": {1, parser.LimitCeiling},
+	"max-headers":      {1, parser.MaxHeadersCeiling},
+	"max-body":         {1, parser.MaxBodyCeiling},
+	"header-timeout":   {1, int64(24 * time.Hour)},
+	"body-timeout":     {1, int64(24 * time.Hour)},
+	"idle-timeout":     {1, int64(24 * time.Hour)},
+	"write-timeout":    {1, int64(24 * time.Hour)},
+	"shutdown-timeout": {1, int64(24 * time.Hour)},
+	"files-delay":      {0, int64(time.Hour)},
+	"stats-interval":   {0, int64(24 * time.Hour)},
+}
+
+// checkBounds refuses every flag set on the command line outside its
+// flagBounds.
+func checkBounds(fs *flag.FlagSet) error {
+	var errs []error
+	fs.Visit(func(f *flag.Flag) {
+		b, ok := flagBounds[f.Name]
+		if !ok {
+			return
+		}
+		var v int64
+		switch x := f.Value.(flag.Getter).Get().(type) {
+		case int:
+			v = int64(x)
+		case int64:
+			v = x
+		case time.Duration:
+			v = int64(x)
+			if v < b.lo || v > b.hi {
+				errs = append(errs, fmt.Errorf("--%s must be from %v to %v, got %v", f.Name, time.Duration(b.lo), time.Duration(b.hi), x))
+			}
+			return
+		default:
+			return
+		}
+		if v < b.lo || v > b.hi {
+			errs = append(errs, fmt.Errorf("--%s must be from %d to %d, got %d", f.Name, b.lo, b.hi, v))
+		}
+	})
+	return errors.Join(errs...)
 }
 
 // takePositional reads "DIR" or "serve [DIR]": the python3 -m http.server
