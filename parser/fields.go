@@ -16,11 +16,13 @@ import (
 // follows.
 func (p *Parser) scanFields(buf []byte, req *Request, lim *Limits, fresh, parsedLine bool) (int, error) {
 	s := &p.scan
-	// The head's final LF must come before limit.
-	limit := s.fields + lim.MaxHeaderBytes
+	// The head's final LF must come within MaxHeaderBytes of s.fields.
+	// Compared as lengths, not as s.fields+MaxHeaderBytes, which may
+	// overflow with an unvalidated limit.
+	full := len(buf)-s.fields >= lim.MaxHeaderBytes
 	window := buf
-	if len(buf) > limit {
-		window = buf[:limit]
+	if full {
+		window = buf[:s.fields+lim.MaxHeaderBytes]
 	}
 	for {
 		var name, value []byte
@@ -36,7 +38,7 @@ func (p *Parser) scanFields(buf []byte, req *Request, lim *Limits, fresh, parsed
 			return 0, err
 		}
 		if next < 0 {
-			if len(buf) >= limit {
+			if full {
 				return 0, fmt.Errorf("parse header: more than %d bytes: %w", lim.MaxHeaderBytes, ErrHeaderTooLarge)
 			}
 			s.pos = len(buf)
