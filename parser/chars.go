@@ -1,5 +1,7 @@
 package parser
 
+import "encoding/binary"
+
 // Byte classes, one bit each, looked up in charClass.
 const (
 	cToken  = 1 << iota // tchar (RFC 9110 §5.6.2)
@@ -51,6 +53,34 @@ func isToken(b []byte) bool {
 func tokenLen(b []byte) int {
 	for i, c := range b {
 		if charClass[c]&cToken == 0 {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// ctlLen returns the length of the run of bytes at the start of b that
+// are not CTLs (RFC 5234: 0x00–0x1F and 0x7F); SP and obs-text belong to
+// the run. It tests eight bytes at a time for any byte below 0x20 or equal
+// to 0x7F, looking closer only then.
+func ctlLen(b []byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		del := x ^ 0x7f*ones
+		if (x-0x20*ones)&^x&highs == 0 && (del-ones)&^del&highs == 0 {
+			i += 8
+			continue
+		}
+		for end := i + 8; i < end; i++ {
+			if c := b[i]; c < ' ' || c == 0x7f {
+				return i
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < ' ' || c == 0x7f {
 			return i
 		}
 	}

@@ -21,6 +21,12 @@
 //   - A bare LF ends a line of the head (RFC 9112 §2.2 allows it; nginx and
 //     net/http do the same). A CR not followed by LF is an error anywhere.
 //     Chunked framing, trailers included, requires CRLF.
+//   - The request line is judged as it arrives, before its line end: the
+//     method must be a run of tchars ended by SP (RFC 9112 §3, RFC 9110
+//     §5.6.2), and no byte of the line may be a control character, so a
+//     client speaking another protocol (TLS, say) gets 400 at once instead
+//     of holding the connection until the header timeout. Other bytes of
+//     the target and version are judged once the line is whole.
 //   - The request line has exactly one SP between its parts. A well-formed
 //     version other than HTTP/1.0 and HTTP/1.1 gets 505, HTTP/1.2 included.
 //   - The request-target may hold only visible ASCII other than '#'; a

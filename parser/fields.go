@@ -2,7 +2,6 @@ package parser
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 )
 
@@ -190,28 +189,13 @@ func splitField(b []byte) (name, value []byte, next int, err error) {
 }
 
 // valueLen returns the length of the run of field-value bytes (VCHAR,
-// obs-text, SP, HTAB) at the start of b. It tests eight bytes at a time
-// for any byte below 0x20 or equal to 0x7F, looking closer only then.
+// obs-text, SP, HTAB) at the start of b.
 func valueLen(b []byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	i := 0
-	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		del := x ^ 0x7f*ones
-		if (x-0x20*ones)&^x&highs == 0 && (del-ones)&^del&highs == 0 {
-			i += 8
-			continue
-		}
-		for end := i + 8; i < end; i++ {
-			if charClass[b[i]]&cValue == 0 {
-				return i
-			}
-		}
-	}
-	for ; i < len(b); i++ {
-		if charClass[b[i]]&cValue == 0 {
+	for i := 0; ; {
+		i += ctlLen(b[i:])
+		if i == len(b) || b[i] != '\t' {
 			return i
 		}
+		i++
 	}
-	return len(b)
 }

@@ -27,6 +27,10 @@ var splitCorpus = []struct {
 	{"RFC 9112 §2.2 error: bare CR", "GET / HTTP/1.1\r\nHost: x\rY: z\r\n\r\n"},
 	{"RFC 9112 §2.3 error: HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n"},
 	{"RFC 9112 §6.1 error: CL and TE", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"},
+	{"RFC 8446 §4.1.2 error: TLS ClientHello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"},
+	{"RFC 9110 §5.6.2 error: delimiter in method", "\r\nGE(T / HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"RFC 9112 §3 error: CTL in target", "GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"RFC 9112 §2.2 error: bare CR in request line", "GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n"},
 }
 
 // TestParseHeadSplit parses every request of splitCorpus in two calls, cut
