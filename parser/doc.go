@@ -46,6 +46,9 @@
 //   - A chunk-size line may carry extensions (;name or ;name=value, token
 //     or quoted-string), which are ignored, but no whitespace: the BWS the
 //     grammar tolerates around ';' and '=' is refused.
-//   - Methods are any token; which ones are implemented is the router's
-//     concern.
+//   - Methods are any token (RFC 9110 §9.1) of at most 32 bytes; which
+//     ones are implemented is the router's concern. A longer method gets
+//     501 (RFC 9110 §15.6.2) as soon as its 33rd byte arrives, also when
+//     it is longer than MaxRequestLine: a 414 would blame the target. The
+//     longest registered method is 17 bytes.
 package parser

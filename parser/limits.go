@@ -42,7 +42,9 @@ const maxChunkLine = 4 << 10
 type Limits struct {
 	// MaxRequestLine is the longest request line accepted, in bytes, not
 	// counting its CRLF but counting any empty lines skipped before it
-	// (RFC 9112 §2.2). Longer: ErrRequestLineTooLong (414).
+	// (RFC 9112 §2.2). Longer: ErrRequestLineTooLong (414), except that a
+	// method longer than 32 bytes, or than MaxRequestLine, gets
+	// ErrMethodNotImplemented (501): the target is not to blame.
 	// Default DefaultMaxRequestLine; at most CeilingRequestLine.
 	MaxRequestLine int
 

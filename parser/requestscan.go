@@ -2,16 +2,32 @@ package parser
 
 import "fmt"
 
+// maxMethod bounds the method, in bytes. The longest method in the IANA
+// HTTP Method Registry is 17 bytes ("UPDATEREDIRECTREF", RFC 4437); one
+// longer than 32 is no method any server implements, so it gets
+// ErrMethodNotImplemented (501, RFC 9110 §15.6.2) rather than the 414 a
+// request line over MaxRequestLine gets, which would blame the target.
+const maxMethod = 32
+
 // scanMethod checks the method byte by byte as it arrives (RFC 9112 §3:
 // method = token, then SP). A request line whose first bytes cannot be
 // `token SP` is refused at once: the first byte of a TLS ClientHello
 // (0x16) or of any other binary protocol is not a tchar, and waiting for a
 // line end that never comes would hold the connection until a timeout.
+//
+// A method longer than maxMethod, or than MaxRequestLine if that is
+// smaller, is refused with ErrMethodNotImplemented as its first byte too
+// many arrives. Past MaxRequestLine otherwise (the empty lines before the
+// method count toward it) the line gets ErrRequestLineTooLong.
 func (s *scanState) scanMethod(buf []byte, lim *Limits) error {
+	bound := min(maxMethod, lim.MaxRequestLine)
 	for ; s.pos < len(buf); s.pos++ {
 		c := buf[s.pos]
 		switch {
 		case charClass[c]&cToken != 0:
+			if s.pos-s.start >= bound {
+				return fmt.Errorf("parse request line: method longer than %d bytes: %w", bound, ErrMethodNotImplemented)
+			}
 		case c == ' ' && s.pos > s.start:
 			if s.pos >= lim.MaxRequestLine {
 				return fmt.Errorf("parse request line: more than %d bytes: %w", lim.MaxRequestLine, ErrRequestLineTooLong)

@@ -31,6 +31,7 @@ var splitCorpus = []struct {
 	{"RFC 9110 §5.6.2 error: delimiter in method", "\r\nGE(T / HTTP/1.1\r\nHost: x\r\n\r\n"},
 	{"RFC 9112 §3 error: CTL in target", "GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n"},
 	{"RFC 9112 §2.2 error: bare CR in request line", "GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"RFC 9110 §15.6.2 error: method of 33 bytes", "\nABCDEFGHIJKLMNOPQRSTUVWXYZ0123456 / HTTP/1.1\r\nHost: x\r\n\r\n"},
 }
 
 // TestParseHeadSplit parses every request of splitCorpus in two calls, cut
@@ -134,7 +135,8 @@ func TestLimitsWhileIncomplete(t *testing.T) {
 	}{
 		{"RFC 9112 §3 request line at the limit", "GET /" + strings.Repeat("a", 32-14) + " HTTP/1.1\r", 0},
 		{"RFC 9112 §3 request line over the limit", "GET /" + strings.Repeat("a", 32-13) + " HTTP/1.1", 414},
-		{"RFC 9112 §3 long line without end", strings.Repeat("A", 33), 414},
+		{"RFC 9112 §3 long target without end", "GET /" + strings.Repeat("a", 28), 414},
+		{"RFC 9110 §15.6.2 long method without end", strings.Repeat("A", 33), 501},
 		{"RFC 9112 §2.2 empty lines count toward the request line", strings.Repeat("\r\n", 10) + "GET /" + strings.Repeat("a", 10), 414},
 		{"RFC 9112 §2.2 empty lines alone", strings.Repeat("\n", 33), 414},
 		{"RFC 9112 §5 header bytes just under", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", 63-3), 0},
