@@ -105,6 +105,9 @@ var knownDifferences = map[string]string{
 	"userinfo":             "we reject userinfo in an http(s) URI (RFC 9110 §4.2.4)",
 	// RFC 9112 §5.2 lets a server reject obs-fold; net/http unfolds it.
 	"obs-fold": "we reject obs-fold (RFC 9112 §5.2)",
+	// RFC 9112 §3.3 and RFC 9110 §4.2.1: with an origin-form target an
+	// empty Host leaves the http URI without a host; net/http accepts it.
+	"empty Host": "we reject an empty Host unless the target carries the authority",
 	// ',' in a Host value is what joining two Host fields looks like.
 	"Host with comma": "we reject ',' in Host",
 	// RFC 9110 §4.2.3 port is a TCP port number.

@@ -35,9 +35,15 @@
 //     Absolute-form takes http and https only, without userinfo.
 //   - obs-fold, whitespace before the colon, and whitespace before the
 //     first field line are rejected (RFC 9112 §5.1, §5.2, §2.2).
-//   - HTTP/1.1 needs exactly one Host, CONNECT included. An empty Host is
-//     accepted (RFC 9110 §7.2); a Host with ',' or a port above 65535 is
-//     not. The target's authority, when it has one, wins over the field.
+//   - HTTP/1.1 needs exactly one Host, CONNECT included (RFC 9112 §3.2). A
+//     Host with ',' or a port above 65535 is refused. The target's
+//     authority, when it has one (absolute- or authority-form), wins over
+//     the field, which may then be empty (RFC 9112 §3.2.2). With an
+//     origin- or asterisk-form target, an empty Host would make the
+//     target URI an http URI with an empty host (RFC 9112 §3.3), which a
+//     recipient must reject (RFC 9110 §4.2.1): 400, in HTTP/1.0 too. An
+//     HTTP/1.0 request without Host is accepted (Host is required only in
+//     HTTP/1.1); Request.Host is then nil, for the server's default.
 //   - Content-Length may repeat, as fields or as a list, if every value is
 //     the same (RFC 9110 §8.6). With Transfer-Encoding it is rejected, not
 //     overridden, and the connection should be closed.
