@@ -6,7 +6,7 @@ import "encoding/binary"
 const (
 	cToken  = 1 << iota // tchar (RFC 9110 §5.6.2)
 	cValue              // field-vchar, SP, HTAB (RFC 9110 §5.5), obs-text included
-	cTarget             // request-target byte we accept: VCHAR except '#'
+	cTarget             // request-target byte we accept: VCHAR except '#', '"', '<', '>'
 	cHost               // reg-name byte: unreserved, sub-delims but ',', and '%'
 	cHex                // HEXDIG
 )
@@ -24,7 +24,9 @@ var charClass = func() (t [256]uint8) {
 		if c == '\t' || c >= ' ' && c != 0x7f {
 			t[c] |= cValue
 		}
-		if c > ' ' && c < 0x7f && c != '#' {
+		// Not '"', '<' or '>' either: outside the grammar, and always
+		// percent-encoded by browsers (doc.go has the whole choice).
+		if c > ' ' && c < 0x7f && c != '#' && c != '"' && c != '<' && c != '>' {
 			t[c] |= cTarget
 		}
 	}
