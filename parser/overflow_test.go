@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"pipehttp/parser"
@@ -65,5 +66,43 @@ func TestHugeLimits(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestLimitsChangedMidHead shrinks the limits between two calls for the
+// same head, which the Limits doc asks callers not to do: the parser must
+// not panic, and must judge the head as a fresh Parser with the new
+// limits would.
+func TestLimitsChangedMidHead(t *testing.T) {
+	long := parser.Limits{MaxRequestLine: 1 << 20, MaxHeaderBytes: 1 << 20}
+	short := parser.Limits{MaxRequestLine: 16, MaxHeaderBytes: 16}
+	tests := []struct {
+		name string
+		raw  string
+		cut  int
+	}{
+		{"RFC 9112 §3 inside the target", "GET /" + strings.Repeat("a", 100) + " HTTP/1.1\r\nHost: h\r\n\r\n", 60},
+		{"RFC 9112 §5 inside a field line", "GET / HTTP/1.1\r\nHost: h\r\nX: " + strings.Repeat("a", 100) + "\r\n\r\n", 90},
+		{"RFC 9112 §5 after a field line", "GET / HTTP/1.1\r\nHost: h\r\nX: " + strings.Repeat("a", 100) + "\r\nY: b\r\n\r\n", 133},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("panic: %v", r)
+				}
+			}()
+			want := outcome(parseWhole(tt.raw, short))
+			p := parser.Parser{Limits: long}
+			var req parser.Request
+			if _, err := p.ParseHead([]byte(tt.raw[:tt.cut]), &req); err != parser.ErrNeedMore {
+				t.Fatalf("first call: %v", err)
+			}
+			p.Limits = short
+			n, err := p.ParseHead([]byte(tt.raw), &req)
+			if got := outcome(summarize(n, &req), err); got != want {
+				t.Fatalf("\n got %s\nwant %s", got, want)
+			}
+		})
 	}
 }

@@ -9,8 +9,9 @@ import "fmt"
 // ready to use with the default limits. A Parser is not safe for concurrent
 // use; one per connection is the intended shape.
 type Parser struct {
-	// Limits bound request heads; zero fields take their defaults. Change
-	// them only between heads.
+	// Limits bound request heads; zero fields take their defaults. Set
+	// them between heads: a change in the middle of one makes the next
+	// ParseHead scan that head again from its start.
 	Limits Limits
 
 	scan scanState
@@ -28,6 +29,7 @@ type scanState struct {
 	line      int // first byte of the field line being scanned
 	numFields int // complete field lines so far
 	framing   framing
+	limits    Limits // the limits the scan so far was made with
 }
 
 const (
@@ -55,12 +57,11 @@ func (p *Parser) Reset() {
 // alias buf. When buf ends first it returns 0 and ErrNeedMore: call again
 // with a buffer holding the same bytes followed by more (it may be a
 // different, larger array). Limits are enforced as bytes arrive, so an
-// oversized head fails without waiting for its end; so is the shape of
-// the request line's start (a method of token characters, then SP) and
-// the absence of control characters in it, so that bytes of another
-// protocol (a TLS ClientHello, say) are refused at once rather than held
-// until a timeout. Any other error wraps
-// one of the protocol errors of this package; Status maps it to a response
+// oversized head fails without waiting for its end. So are the method's
+// characters and the absence of control characters in the request line,
+// so that another protocol's bytes (a TLS ClientHello, say) are refused
+// at once rather than held until a timeout. Any other error wraps one of
+// the protocol errors of this package; Status maps it to a response
 // status, and the connection should be closed after answering, since the
 // rest of its bytes cannot be framed. *req is unspecified after an error.
 //
@@ -71,10 +72,10 @@ func (p *Parser) Reset() {
 func (p *Parser) ParseHead(buf []byte, req *Request) (n int, err error) {
 	lim := p.Limits.WithDefaults()
 	s := &p.scan
-	if s.pos > len(buf) {
-		// The caller broke the contract (a shorter buffer); start over
-		// rather than index out of range.
-		*s = scanState{}
+	if s.pos > len(buf) || s.limits != lim {
+		// The caller broke the contract (a shorter buffer, or limits
+		// changed mid-head): start over rather than index out of range.
+		*s = scanState{limits: lim}
 	}
 	req.Reset()
 	n, err = p.scanHead(buf, req, &lim)
