@@ -63,15 +63,12 @@ func tokenLen(b []byte) int {
 
 // ctlLen returns the length of the run of bytes at the start of b that
 // are not CTLs (RFC 5234: 0x00–0x1F and 0x7F); SP and obs-text belong to
-// the run. It tests eight bytes at a time for any byte below 0x20 or equal
-// to 0x7F, looking closer only then.
+// the run. It tests eight bytes at a time, looking closer only at a word
+// that may hold a CTL.
 func ctlLen(b []byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		del := x ^ 0x7f*ones
-		if (x-0x20*ones)&^x&highs == 0 && (del-ones)&^del&highs == 0 {
+		if !hasCTL(binary.LittleEndian.Uint64(b[i:])) {
 			i += 8
 			continue
 		}
@@ -87,6 +84,16 @@ func ctlLen(b []byte) int {
 		}
 	}
 	return len(b)
+}
+
+// hasCTL reports whether any of the eight bytes of x is below 0x20 or is
+// 0x7F, without looking at them one by one (a borrow out of a byte can
+// only start at such a byte, so the answer is exact; which byte it is, the
+// callers find by looking).
+func hasCTL(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	del := x ^ 0x7f*ones
+	return (x-0x20*ones)&^x&highs != 0 || (del-ones)&^del&highs != 0
 }
 
 // isOWS reports whether c is optional whitespace (RFC 9110 §5.6.3).

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 )
 
@@ -66,7 +67,7 @@ func (p *Parser) scanFields(buf []byte, req *Request, lim *Limits, fresh, parsed
 func (p *Parser) finishHead(buf []byte, headEnd int, req *Request, lim *Limits, fresh, parsedLine bool) (int, error) {
 	s := &p.scan
 	if !parsedLine {
-		if err := parseRequestLine(buf[s.start:s.lineEnd], req); err != nil {
+		if err := parseRequestLine(buf[s.start:s.lineEnd], s.method, req); err != nil {
 			return 0, err
 		}
 	}
@@ -189,13 +190,25 @@ func splitField(b []byte) (name, value []byte, next int, err error) {
 }
 
 // valueLen returns the length of the run of field-value bytes (VCHAR,
-// obs-text, SP, HTAB) at the start of b.
+// obs-text, SP, HTAB) at the start of b. Like ctlLen, it tests eight
+// bytes at a time, looking closer only at a word that may hold a CTL.
 func valueLen(b []byte) int {
-	for i := 0; ; {
-		i += ctlLen(b[i:])
-		if i == len(b) || b[i] != '\t' {
+	i := 0
+	for i+8 <= len(b) {
+		if !hasCTL(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+			continue
+		}
+		for end := i + 8; i < end; i++ {
+			if charClass[b[i]]&cValue == 0 {
+				return i
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		if charClass[b[i]]&cValue == 0 {
 			return i
 		}
-		i++
 	}
+	return len(b)
 }

@@ -14,7 +14,8 @@ type Parser struct {
 	// ParseHead scan that head again from its start.
 	Limits Limits
 
-	scan scanState
+	scan       scanState
+	scanLimits Limits // the limits scan was made with
 }
 
 // scanState records how far the head being received has been scanned. All
@@ -24,12 +25,12 @@ type scanState struct {
 	phase     uint8
 	pos       int // next byte to scan
 	start     int // first byte of the request line (after empty lines)
+	method    int // length of the method, once its SP has been seen
 	lineEnd   int // end of the request line, CR excluded
 	fields    int // first byte after the request line's terminator
 	line      int // first byte of the field line being scanned
 	numFields int // complete field lines so far
 	framing   framing
-	limits    Limits // the limits the scan so far was made with
 }
 
 const (
@@ -72,10 +73,11 @@ func (p *Parser) Reset() {
 func (p *Parser) ParseHead(buf []byte, req *Request) (n int, err error) {
 	lim := p.Limits.WithDefaults()
 	s := &p.scan
-	if s.pos > len(buf) || s.limits != lim {
+	if s.pos > len(buf) || p.scanLimits != lim {
 		// The caller broke the contract (a shorter buffer, or limits
 		// changed mid-head): start over rather than index out of range.
-		*s = scanState{limits: lim}
+		*s = scanState{}
+		p.scanLimits = lim
 	}
 	req.Reset()
 	n, err = p.scanHead(buf, req, &lim)
@@ -136,7 +138,7 @@ func (p *Parser) scanHead(buf []byte, req *Request, lim *Limits) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := parseRequestLine(buf[s.start:end], req); err != nil {
+		if err := parseRequestLine(buf[s.start:end], s.method, req); err != nil {
 			return 0, err
 		}
 		parsedLine = true

@@ -1,6 +1,9 @@
 package parser
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // maxMethod bounds the method, in bytes. The longest method in the IANA
 // HTTP Method Registry is 17 bytes ("UPDATEREDIRECTREF", RFC 4437); one
@@ -21,66 +24,84 @@ const maxMethod = 32
 // method count toward it) the line gets ErrRequestLineTooLong.
 func (s *scanState) scanMethod(buf []byte, lim *Limits) error {
 	bound := min(maxMethod, lim.MaxRequestLine)
-	for ; s.pos < len(buf); s.pos++ {
-		c := buf[s.pos]
-		switch {
-		case charClass[c]&cToken != 0:
-			if s.pos-s.start >= bound {
-				return fmt.Errorf("parse request line: method longer than %d bytes: %w", bound, ErrMethodNotImplemented)
-			}
-		case c == ' ' && s.pos > s.start:
-			if s.pos >= lim.MaxRequestLine {
-				return fmt.Errorf("parse request line: more than %d bytes: %w", lim.MaxRequestLine, ErrRequestLineTooLong)
-			}
-			s.pos++
-			s.phase = phaseRequestLine
-			return nil
-		case s.pos == s.start:
-			return fmt.Errorf("parse request line: starts with byte %#02x, not a method: %w", c, ErrMalformed)
-		default:
-			return fmt.Errorf("parse request line: byte %#02x in method: %w", c, ErrMalformed)
+	// A tchar past b is one too many: for the method's bound or for
+	// MaxRequestLine, whichever comes first. No overflow: s.start is at
+	// most len(buf), bound at most maxMethod.
+	b := buf[:min(len(buf), s.start+bound, lim.MaxRequestLine)]
+	i := s.pos
+	for i < len(b) && charClass[b[i]]&cToken != 0 {
+		i++
+	}
+	s.pos = i
+	if i == len(buf) {
+		return ErrNeedMore
+	}
+	switch c := buf[i]; {
+	case charClass[c]&cToken != 0: // past b
+		if i-s.start >= bound {
+			return fmt.Errorf("parse request line: method longer than %d bytes: %w", bound, ErrMethodNotImplemented)
 		}
-		if s.pos >= lim.MaxRequestLine {
+		return fmt.Errorf("parse request line: more than %d bytes: %w", lim.MaxRequestLine, ErrRequestLineTooLong)
+	case c == ' ' && i > s.start:
+		if i >= lim.MaxRequestLine {
 			return fmt.Errorf("parse request line: more than %d bytes: %w", lim.MaxRequestLine, ErrRequestLineTooLong)
 		}
+		s.method = i - s.start
+		s.pos = i + 1
+		s.phase = phaseRequestLine
+		return nil
+	case i == s.start:
+		return fmt.Errorf("parse request line: starts with byte %#02x, not a method: %w", c, ErrMalformed)
 	}
-	return ErrNeedMore
+	return fmt.Errorf("parse request line: byte %#02x in method: %w", buf[i], ErrMalformed)
 }
 
 // scanLine looks for the end of the request line after the method and
 // returns where the line ends (its CR excluded) and where the next line
-// starts. Control characters are refused as they arrive: no part of a
-// target or version may hold one (RFC 9112 §3.2, §2.3), and a CR must be
-// followed by LF (RFC 9112 §2.2). Other bytes are judged by
-// parseRequestLine once the line is whole.
+// starts. Until the line ends, the bytes that have arrived are searched
+// for control characters, which are refused at once: no part of a target
+// or version may hold one (RFC 9112 §3.2, §2.3), and a CR must be followed
+// by LF (RFC 9112 §2.2). A whole line is left to parseRequestLine, which
+// gives a control character in it the same error.
 //
-// Only the bytes the line may occupy are looked at: content up to offset
+// Only the bytes the line may occupy are looked at: content below offset
 // MaxRequestLine (leading empty lines included), then its terminator.
 func (s *scanState) scanLine(buf []byte, lim *Limits) (end, next int, err error) {
 	window := buf
 	if len(buf) > lim.MaxRequestLine {
 		window = buf[:lim.MaxRequestLine+1] // cannot overflow: less than len(buf)
 	}
+	if lf := bytes.IndexByte(window[s.pos:], '\n'); lf >= 0 {
+		lf += s.pos
+		if buf[lf-1] == '\r' { // lf-1 is at least the method's SP
+			return lf - 1, lf + 1, nil
+		}
+		return lf, lf + 1, nil
+	}
 	i := s.pos + ctlLen(window[s.pos:])
-	if i == len(window) {
+	switch {
+	case i == len(window):
 		if i > lim.MaxRequestLine { // content at offset MaxRequestLine
 			return 0, 0, fmt.Errorf("parse request line: more than %d bytes: %w", lim.MaxRequestLine, ErrRequestLineTooLong)
 		}
 		s.pos = i
 		return 0, 0, ErrNeedMore
+	case window[i] != '\r':
+		return 0, 0, ctlError(window[i])
+	case i+1 == len(buf):
+		s.pos = i // look at the CR again with the byte after it
+		return 0, 0, ErrNeedMore
+	case buf[i+1] == '\n': // a CRLF across the window's end
+		return i, i + 2, nil
 	}
-	switch window[i] {
-	case '\n':
-		return i, i + 1, nil
-	case '\r':
-		switch {
-		case i+1 == len(buf):
-			s.pos = i // look at the CR again with the byte after it
-			return 0, 0, ErrNeedMore
-		case buf[i+1] == '\n':
-			return i, i + 2, nil
-		}
-		return 0, 0, fmt.Errorf("parse request line: CR without LF: %w", ErrMalformed)
+	return 0, 0, ctlError('\r')
+}
+
+// ctlError is the error for a control character in the request line after
+// the method.
+func ctlError(c byte) error {
+	if c == '\r' {
+		return fmt.Errorf("parse request line: CR without LF: %w", ErrMalformed)
 	}
-	return 0, 0, fmt.Errorf("parse request line: control byte %#02x: %w", window[i], ErrMalformed)
+	return fmt.Errorf("parse request line: control byte %#02x: %w", c, ErrMalformed)
 }
