@@ -1,10 +1,12 @@
 package parser
 
+import "encoding/binary"
+
 // Byte classes, one bit each, looked up in charClass.
 const (
 	cToken  = 1 << iota // tchar (RFC 9110 §5.6.2)
 	cValue              // field-vchar, SP, HTAB (RFC 9110 §5.5), obs-text included
-	cTarget             // request-target byte we accept: VCHAR except '#'
+	cTarget             // request-target byte we accept: VCHAR except '#', '"', '<', '>'
 	cHost               // reg-name byte: unreserved, sub-delims but ',', and '%'
 	cHex                // HEXDIG
 )
@@ -22,7 +24,9 @@ var charClass = func() (t [256]uint8) {
 		if c == '\t' || c >= ' ' && c != 0x7f {
 			t[c] |= cValue
 		}
-		if c > ' ' && c < 0x7f && c != '#' {
+		// Not '"', '<' or '>' either: outside the grammar, and always
+		// percent-encoded by browsers (doc.go has the whole choice).
+		if c > ' ' && c < 0x7f && c != '#' && c != '"' && c != '<' && c != '>' {
 			t[c] |= cTarget
 		}
 	}
@@ -55,6 +59,41 @@ func tokenLen(b []byte) int {
 		}
 	}
 	return len(b)
+}
+
+// ctlLen returns the length of the run of bytes at the start of b that
+// are not CTLs (RFC 5234: 0x00–0x1F and 0x7F); SP and obs-text belong to
+// the run. It tests eight bytes at a time, looking closer only at a word
+// that may hold a CTL.
+func ctlLen(b []byte) int {
+	i := 0
+	for i+8 <= len(b) {
+		if !hasCTL(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+			continue
+		}
+		for end := i + 8; i < end; i++ {
+			if c := b[i]; c < ' ' || c == 0x7f {
+				return i
+			}
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < ' ' || c == 0x7f {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// hasCTL reports whether any of the eight bytes of x is below 0x20 or is
+// 0x7F, without looking at them one by one (a borrow out of a byte can
+// only start at such a byte, so the answer is exact; which byte it is, the
+// callers find by looking).
+func hasCTL(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	del := x ^ 0x7f*ones
+	return (x-0x20*ones)&^x&highs != 0 || (del-ones)&^del&highs != 0
 }
 
 // isOWS reports whether c is optional whitespace (RFC 9110 §5.6.3).

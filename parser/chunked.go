@@ -69,6 +69,8 @@ func (b *BodyReader) decodeChunked(src []byte) (data []byte, consumed int, done 
 				return nil, i, false, nil
 			}
 		case chunkTrailer:
+			// b.trailer never exceeds MaxHeaderBytes (each line is held to
+			// what is left), so the difference cannot overflow.
 			line, next, err := b.line(src, i, b.limits.MaxHeaderBytes-b.trailer, ErrHeaderTooLarge)
 			if err != nil || next < 0 {
 				return nil, i, false, err

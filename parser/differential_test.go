@@ -54,6 +54,8 @@ var diffCorpus = []struct{ name, raw string }{
 	{"HTTP/1.2", "GET / HTTP/1.2\r\nHost: h\r\n\r\n"},
 	{"fragment", "GET /a#b HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{"non-ASCII target", "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{"'<' in target", "GET /a<b HTTP/1.1\r\nHost: h\r\n\r\n"},
+	{"'|' and '[' in target", "GET /a|b?f[x]=1 HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{"bad percent-escape", "GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{"relative target", "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n"},
 	{"asterisk with GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n"},
@@ -100,11 +102,15 @@ var knownDifferences = map[string]string{
 	// non-ASCII; net/http passes both through as part of the path.
 	"fragment":             "we reject '#' anywhere in the target",
 	"non-ASCII target":     "we reject bytes >= 0x80 in the target",
+	"'<' in target":        "we reject '\"', '<' and '>' in the target, which browsers always encode",
 	"CONNECT origin-form":  "we require authority-form with CONNECT (RFC 9112 §3.2.3)",
 	"CONNECT without Host": "we require Host in every HTTP/1.1 request (RFC 9112 §3.2); net/http exempts CONNECT",
 	"userinfo":             "we reject userinfo in an http(s) URI (RFC 9110 §4.2.4)",
 	// RFC 9112 §5.2 lets a server reject obs-fold; net/http unfolds it.
 	"obs-fold": "we reject obs-fold (RFC 9112 §5.2)",
+	// RFC 9112 §3.3 and RFC 9110 §4.2.1: with an origin-form target an
+	// empty Host leaves the http URI without a host; net/http accepts it.
+	"empty Host": "we reject an empty Host unless the target carries the authority",
 	// ',' in a Host value is what joining two Host fields looks like.
 	"Host with comma": "we reject ',' in Host",
 	// RFC 9110 §4.2.3 port is a TCP port number.

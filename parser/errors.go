@@ -24,11 +24,15 @@ var (
 	ErrExpectationFailed     = errors.New("unsupported expectation")                   // 417
 	ErrVersionNotSupported   = errors.New("HTTP version not supported")                // 505
 
-	// For callers; the parser never returns these. It accepts any method
-	// that is a token (the router decides which are implemented), and a
-	// request without Content-Length or chunked simply has no body.
+	// ErrMethodNotImplemented is returned by the parser only for a method
+	// longer than 32 bytes, which no server implements; it accepts any
+	// shorter token, and the router decides which methods are implemented
+	// and uses this error for the rest.
 	ErrMethodNotImplemented = errors.New("method not implemented") // 501
-	ErrLengthRequired       = errors.New("length required")        // 411
+
+	// For callers; the parser never returns it: a request without
+	// Content-Length or chunked simply has no body.
+	ErrLengthRequired = errors.New("length required") // 411
 )
 
 // statusTable is the one place protocol errors become statuses. (Plain

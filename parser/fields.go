@@ -16,11 +16,13 @@ import (
 // follows.
 func (p *Parser) scanFields(buf []byte, req *Request, lim *Limits, fresh, parsedLine bool) (int, error) {
 	s := &p.scan
-	// The head's final LF must come before limit.
-	limit := s.fields + lim.MaxHeaderBytes
+	// The head's final LF must come within MaxHeaderBytes of s.fields.
+	// Compared as lengths, not as s.fields+MaxHeaderBytes, which may
+	// overflow with an unvalidated limit.
+	full := len(buf)-s.fields >= lim.MaxHeaderBytes
 	window := buf
-	if len(buf) > limit {
-		window = buf[:limit]
+	if full {
+		window = buf[:s.fields+lim.MaxHeaderBytes]
 	}
 	for {
 		var name, value []byte
@@ -36,7 +38,7 @@ func (p *Parser) scanFields(buf []byte, req *Request, lim *Limits, fresh, parsed
 			return 0, err
 		}
 		if next < 0 {
-			if len(buf) >= limit {
+			if full {
 				return 0, fmt.Errorf("parse header: more than %d bytes: %w", lim.MaxHeaderBytes, ErrHeaderTooLarge)
 			}
 			s.pos = len(buf)
@@ -65,7 +67,7 @@ func (p *Parser) scanFields(buf []byte, req *Request, lim *Limits, fresh, parsed
 func (p *Parser) finishHead(buf []byte, headEnd int, req *Request, lim *Limits, fresh, parsedLine bool) (int, error) {
 	s := &p.scan
 	if !parsedLine {
-		if err := parseRequestLine(buf[s.start:s.lineEnd], req); err != nil {
+		if err := parseRequestLine(buf[s.start:s.lineEnd], s.method, req); err != nil {
 			return 0, err
 		}
 	}
@@ -188,15 +190,12 @@ func splitField(b []byte) (name, value []byte, next int, err error) {
 }
 
 // valueLen returns the length of the run of field-value bytes (VCHAR,
-// obs-text, SP, HTAB) at the start of b. It tests eight bytes at a time
-// for any byte below 0x20 or equal to 0x7F, looking closer only then.
+// obs-text, SP, HTAB) at the start of b. Like ctlLen, it tests eight
+// bytes at a time, looking closer only at a word that may hold a CTL.
 func valueLen(b []byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i := 0
 	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		del := x ^ 0x7f*ones
-		if (x-0x20*ones)&^x&highs == 0 && (del-ones)&^del&highs == 0 {
+		if !hasCTL(binary.LittleEndian.Uint64(b[i:])) {
 			i += 8
 			continue
 		}

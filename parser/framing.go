@@ -9,7 +9,8 @@ import (
 // connection and the body; settle then checks the whole. It holds no
 // slices, so it survives the buffer moving between ParseHead calls.
 type framing struct {
-	hosts int
+	hosts     int
+	emptyHost bool // the Host field's value is empty
 
 	hasCL bool
 	cl    int64
@@ -54,12 +55,14 @@ func (f *framing) observe(name, value []byte) error {
 }
 
 // host checks a Host field (RFC 9112 §3.2, RFC 9110 §7.2). An empty value
-// is accepted: RFC 9110 §7.2 prescribes it for targets without authority.
+// is well-formed (a client sends one when the target URI has no
+// authority); settle judges it against the request-target.
 func (f *framing) host(value []byte) error {
 	f.hosts++
 	if f.hosts > 1 {
 		return fmt.Errorf("parse header: more than one Host: %w", ErrBadHost)
 	}
+	f.emptyHost = len(value) == 0
 	if len(value) > 0 && !validHostPort(value, false) {
 		return fmt.Errorf("parse header: Host %q: %w", value, ErrBadHost)
 	}
@@ -167,6 +170,14 @@ func (f *framing) expect(value []byte) {
 func (f *framing) settle(req *Request, lim *Limits) error {
 	if req.Version == HTTP11 && f.hosts == 0 {
 		return fmt.Errorf("parse header: HTTP/1.1 request without Host: %w", ErrBadHost)
+	}
+	// With an origin- or asterisk-form target the authority of the target
+	// URI is the Host value (RFC 9112 §3.3); empty, it makes an http(s)
+	// URI with an empty host, which a recipient must reject (RFC 9110
+	// §4.2.1). Absolute- and authority-form carry their own authority,
+	// and the Host field is then ignored (RFC 9112 §3.2.2).
+	if f.emptyHost && (req.Target[0] == '/' || req.Target[0] == '*') {
+		return fmt.Errorf("parse header: empty Host for a target without authority: %w", ErrBadHost)
 	}
 	if f.hasTE {
 		if req.Version == HTTP10 {

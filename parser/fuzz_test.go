@@ -72,6 +72,9 @@ func checkHead(t *testing.T, data []byte, n int, req *parser.Request) {
 	if req.Version == parser.HTTP11 && req.Host == nil {
 		t.Fatal("HTTP/1.1 without Host")
 	}
+	if req.Host != nil && len(req.Host) == 0 {
+		t.Fatal("empty Host accepted")
+	}
 	if len(req.Target) == 0 {
 		t.Fatal("empty target")
 	}

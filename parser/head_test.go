@@ -67,9 +67,6 @@ func TestParseHeadValid(t *testing.T) {
 		{"RFC 9110 §5.1 names are case-insensitive; first User-Agent", "GET / HTTP/1.1\r\nhOsT: h\r\nuser-AGENT: a/1\r\nUser-Agent: b/2\r\n\r\n", head{
 			Method: "GET", Target: "/", Path: "/", Query: nul, Version: 11,
 			Host: "h", UserAgent: "a/1", ContentLength: -1, KeepAlive: true, Fields: "hOsT: h|user-AGENT: a/1|User-Agent: b/2"}},
-		{"RFC 9110 §7.2 empty Host", "GET / HTTP/1.1\r\nHost:\r\n\r\n", head{
-			Method: "GET", Target: "/", Path: "/", Query: nul, Version: 11,
-			Host: "", UserAgent: nul, ContentLength: -1, KeepAlive: true, Fields: "Host: "}},
 		{"RFC 9110 §4.2.1 Host IPv6 literal with port", "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n", head{
 			Method: "GET", Target: "/", Path: "/", Query: nul, Version: 11,
 			Host: "[2001:db8::1]:8080", UserAgent: nul, ContentLength: -1, KeepAlive: true, Fields: "Host: [2001:db8::1]:8080"}},

@@ -1,9 +1,6 @@
 package parser
 
-import (
-	"bytes"
-	"fmt"
-)
+import "fmt"
 
 // Parser finds and parses request heads in a connection's buffered bytes.
 //
@@ -12,11 +9,13 @@ import (
 // ready to use with the default limits. A Parser is not safe for concurrent
 // use; one per connection is the intended shape.
 type Parser struct {
-	// Limits bound request heads; zero fields take their defaults. Change
-	// them only between heads.
+	// Limits bound request heads; zero fields take their defaults. Set
+	// them between heads: a change in the middle of one makes the next
+	// ParseHead scan that head again from its start.
 	Limits Limits
 
-	scan scanState
+	scan       scanState
+	scanLimits Limits // the limits scan was made with
 }
 
 // scanState records how far the head being received has been scanned. All
@@ -26,6 +25,7 @@ type scanState struct {
 	phase     uint8
 	pos       int // next byte to scan
 	start     int // first byte of the request line (after empty lines)
+	method    int // length of the method, once its SP has been seen
 	lineEnd   int // end of the request line, CR excluded
 	fields    int // first byte after the request line's terminator
 	line      int // first byte of the field line being scanned
@@ -35,6 +35,7 @@ type scanState struct {
 
 const (
 	phaseLeading     = iota // skipping empty lines before the request line
+	phaseMethod             // checking the method up to its SP
 	phaseRequestLine        // looking for the end of the request line
 	phaseFields             // looking for the empty line ending the head
 )
@@ -57,8 +58,11 @@ func (p *Parser) Reset() {
 // alias buf. When buf ends first it returns 0 and ErrNeedMore: call again
 // with a buffer holding the same bytes followed by more (it may be a
 // different, larger array). Limits are enforced as bytes arrive, so an
-// oversized head fails without waiting for its end. Any other error wraps
-// one of the protocol errors of this package; Status maps it to a response
+// oversized head fails without waiting for its end. So are the method's
+// characters and the absence of control characters in the request line,
+// so that another protocol's bytes (a TLS ClientHello, say) are refused
+// at once rather than held until a timeout. Any other error wraps one of
+// the protocol errors of this package; Status maps it to a response
 // status, and the connection should be closed after answering, since the
 // rest of its bytes cannot be framed. *req is unspecified after an error.
 //
@@ -69,10 +73,11 @@ func (p *Parser) Reset() {
 func (p *Parser) ParseHead(buf []byte, req *Request) (n int, err error) {
 	lim := p.Limits.WithDefaults()
 	s := &p.scan
-	if s.pos > len(buf) {
-		// The caller broke the contract (a shorter buffer); start over
-		// rather than index out of range.
+	if s.pos > len(buf) || p.scanLimits != lim {
+		// The caller broke the contract (a shorter buffer, or limits
+		// changed mid-head): start over rather than index out of range.
 		*s = scanState{}
+		p.scanLimits = lim
 	}
 	req.Reset()
 	n, err = p.scanHead(buf, req, &lim)
@@ -87,8 +92,9 @@ func (p *Parser) ParseHead(buf []byte, req *Request) (n int, err error) {
 }
 
 // scanHead advances the scan over buf. Each line is checked as soon as it
-// is complete, so the first violation in byte order is the one reported,
-// however the head was split across calls.
+// is complete, and the request line also byte by byte as it arrives, so
+// the first violation in byte order is the one reported, however the head
+// was split across calls.
 func (p *Parser) scanHead(buf []byte, req *Request, lim *Limits) (int, error) {
 	s := &p.scan
 	parsedLine := false
@@ -109,7 +115,7 @@ func (p *Parser) scanHead(buf []byte, req *Request, lim *Limits) (int, error) {
 				}
 				s.pos += 2
 			default:
-				s.start, s.phase = s.pos, phaseRequestLine
+				s.start, s.phase = s.pos, phaseMethod
 			}
 			if s.phase != phaseLeading {
 				break
@@ -122,33 +128,22 @@ func (p *Parser) scanHead(buf []byte, req *Request, lim *Limits) (int, error) {
 			return 0, ErrNeedMore
 		}
 	}
+	if s.phase == phaseMethod {
+		if err := s.scanMethod(buf, lim); err != nil {
+			return 0, err
+		}
+	}
 	if s.phase == phaseRequestLine {
-		i := bytes.IndexByte(buf[s.pos:], '\n')
-		if i < 0 {
-			s.pos = len(buf)
-			end := len(buf)
-			if buf[end-1] == '\r' {
-				end-- // may be the CR of the line's CRLF
-			}
-			if end > lim.MaxRequestLine {
-				return 0, fmt.Errorf("parse request line: more than %d bytes: %w", lim.MaxRequestLine, ErrRequestLineTooLong)
-			}
-			return 0, ErrNeedMore
+		end, next, err := s.scanLine(buf, lim)
+		if err != nil {
+			return 0, err
 		}
-		lf := s.pos + i
-		end := lf
-		if end > s.start && buf[end-1] == '\r' {
-			end--
-		}
-		if end > lim.MaxRequestLine {
-			return 0, fmt.Errorf("parse request line: more than %d bytes: %w", lim.MaxRequestLine, ErrRequestLineTooLong)
-		}
-		if err := parseRequestLine(buf[s.start:end], req); err != nil {
+		if err := parseRequestLine(buf[s.start:end], s.method, req); err != nil {
 			return 0, err
 		}
 		parsedLine = true
 		s.lineEnd = end
-		s.fields, s.line, s.pos = lf+1, lf+1, lf+1
+		s.fields, s.line, s.pos = next, next, next
 		s.phase = phaseFields
 	}
 	return p.scanFields(buf, req, lim, fresh, parsedLine)

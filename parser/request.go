@@ -20,7 +20,8 @@ type Field struct {
 // A Request returned by Parser.ParseHead without error is always valid:
 // the method is a token, the target is non-empty, the version is HTTP/1.0
 // or HTTP/1.1, every field name is a token, HTTP/1.1 requests carry exactly
-// one Host, and the body framing is unambiguous. Its byte slices alias the
+// one Host, the authority (Host) is never empty, and the body framing is
+// unambiguous. Its byte slices alias the
 // buffer passed to ParseHead and stay valid only while that buffer does.
 type Request struct {
 	Method  []byte // e.g. "GET"
@@ -37,8 +38,8 @@ type Request struct {
 	// Host is the authority the request is for: the request-target itself
 	// in authority-form (CONNECT) or its authority in absolute-form, which
 	// then overrides the Host field (RFC 9112 §3.2.2); otherwise the Host
-	// field's value, which may be empty (RFC 9110 §7.2). It is never nil
-	// for an HTTP/1.1 request. UserAgent is the first User-Agent field.
+	// field's value. It is never empty, and nil only for an HTTP/1.0
+	// request without Host. UserAgent is the first User-Agent field.
 	Host      []byte
 	UserAgent []byte
 

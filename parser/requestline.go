@@ -6,33 +6,46 @@ import (
 )
 
 // parseRequestLine parses `method SP request-target SP HTTP-version`
-// (RFC 9112 §3), line excluding its line terminator, into req.
+// (RFC 9112 §3), line excluding its line terminator, into req. The method
+// is line[:method]: scanMethod has already checked that it is a token of
+// acceptable length followed by SP.
 //
 // Exactly one SP separates the parts: RFC 9112 §3 lets a server split on
 // any whitespace, but doing so is how one parser comes to disagree with
 // another about where the target ends, so runs of spaces and tabs are
-// rejected. The version is checked first, so that another protocol's
-// preface ("PRI * HTTP/2.0") gets 505 rather than 400.
-func parseRequestLine(line []byte, req *Request) error {
-	sp1 := bytes.IndexByte(line, ' ')
-	if sp1 < 0 {
-		return fmt.Errorf("parse request line: no SP after method: %w", ErrMalformed)
+// rejected.
+//
+// The order of checks fixes which error a bad line gets. A control
+// character comes first, because scanLine refuses one before the line
+// ends, and the verdict must not depend on how the line arrived; it is
+// looked for only once another check has failed, since a line that
+// passes them cannot hold one. The version comes next, so that another
+// protocol's preface ("PRI * HTTP/2.0") gets 505 rather than 400; the
+// target last.
+func parseRequestLine(line []byte, method int, req *Request) error {
+	req.Method = line[:method]
+	rest := line[method+1:]
+	err := parseTargetVersion(rest, req)
+	if err != nil {
+		if i := ctlLen(rest); i < len(rest) {
+			return ctlError(rest[i])
+		}
 	}
-	rest := line[sp1+1:]
-	sp2 := bytes.IndexByte(rest, ' ')
-	if sp2 < 0 {
+	return err
+}
+
+// parseTargetVersion parses `request-target SP HTTP-version` into req.
+func parseTargetVersion(rest []byte, req *Request) error {
+	sp := bytes.IndexByte(rest, ' ')
+	if sp < 0 {
 		return fmt.Errorf("parse request line: no SP after request-target: %w", ErrMalformed)
 	}
-	method, target, version := line[:sp1], rest[:sp2], rest[sp2+1:]
-	v, err := parseVersion(version)
+	v, err := parseVersion(rest[sp+1:])
 	if err != nil {
 		return err
 	}
-	if !isToken(method) {
-		return fmt.Errorf("parse request line: method is not a token: %w", ErrMalformed)
-	}
-	req.Method, req.Version = method, v
-	return parseTarget(target, req)
+	req.Version = v
+	return parseTarget(rest[:sp], req)
 }
 
 // parseVersion parses HTTP-version: "HTTP/" DIGIT "." DIGIT, case-sensitive

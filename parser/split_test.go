@@ -27,6 +27,11 @@ var splitCorpus = []struct {
 	{"RFC 9112 §2.2 error: bare CR", "GET / HTTP/1.1\r\nHost: x\rY: z\r\n\r\n"},
 	{"RFC 9112 §2.3 error: HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n"},
 	{"RFC 9112 §6.1 error: CL and TE", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"},
+	{"RFC 8446 §4.1.2 error: TLS ClientHello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"},
+	{"RFC 9110 §5.6.2 error: delimiter in method", "\r\nGE(T / HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"RFC 9112 §3 error: CTL in target", "GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"RFC 9112 §2.2 error: bare CR in request line", "GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n"},
+	{"RFC 9110 §15.6.2 error: method of 33 bytes", "\nABCDEFGHIJKLMNOPQRSTUVWXYZ0123456 / HTTP/1.1\r\nHost: x\r\n\r\n"},
 }
 
 // TestParseHeadSplit parses every request of splitCorpus in two calls, cut
@@ -130,7 +135,8 @@ func TestLimitsWhileIncomplete(t *testing.T) {
 	}{
 		{"RFC 9112 §3 request line at the limit", "GET /" + strings.Repeat("a", 32-14) + " HTTP/1.1\r", 0},
 		{"RFC 9112 §3 request line over the limit", "GET /" + strings.Repeat("a", 32-13) + " HTTP/1.1", 414},
-		{"RFC 9112 §3 long line without end", strings.Repeat("A", 33), 414},
+		{"RFC 9112 §3 long target without end", "GET /" + strings.Repeat("a", 28), 414},
+		{"RFC 9110 §15.6.2 long method without end", strings.Repeat("A", 33), 501},
 		{"RFC 9112 §2.2 empty lines count toward the request line", strings.Repeat("\r\n", 10) + "GET /" + strings.Repeat("a", 10), 414},
 		{"RFC 9112 §2.2 empty lines alone", strings.Repeat("\n", 33), 414},
 		{"RFC 9112 §5 header bytes just under", "GET / HTTP/1.1\r\nX: " + strings.Repeat("a", 63-3), 0},

@@ -13,9 +13,11 @@ var slash = []byte("/")
 // already in req and sets req.Target, Path, Query and, for the forms that
 // carry an authority, Host.
 //
-// Every byte must be visible ASCII (0x21–0x7E) other than '#': the grammar
-// has no room for a fragment, spaces, controls or raw non-ASCII bytes, and
-// a target holding them means different things to different parsers.
+// Every byte must be visible ASCII (0x21–0x7E) other than '#', '"', '<'
+// and '>': the grammar has no room for a fragment, spaces, controls or raw
+// non-ASCII bytes, and a target holding them means different things to
+// different parsers. The other visible bytes outside the grammar ('|', '^',
+// '[' and the like) are let through because browsers send them unencoded.
 // Percent-escapes in the path must be well-formed (as nginx and Go require);
 // the query is passed on unchecked, for the application to interpret.
 //
