@@ -68,6 +68,13 @@ func startServers(t testing.TB, cfg pipeline.Config, filesDelay time.Duration) *
 		wg.Wait()
 		store.Close()
 	})
+	// Both are serving once each has answered a request (Serve starts the
+	// stages; tests that read Stats right away need them running).
+	for _, addr := range []string{srv.Addr().String(), adm.Addr().String()} {
+		if status, _, _ := fetch(t, "GET", "http://"+addr+"/", "", ""); status == 0 {
+			t.Fatalf("%s does not answer", addr)
+		}
+	}
 	return &servers{main: srv, addr: srv.Addr().String(), adminAddr: adm.Addr().String(), dir: dir}
 }
 
