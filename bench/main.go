@@ -105,7 +105,7 @@ func build(root, work string) (map[string]string, error) {
 			return nil, fmt.Errorf("go %s (in %s): %w", strings.Join(s.args, " "), s.dir, err)
 		}
 	}
-	for _, name := range []string{"pipehttp", "nethttp", "fasthttp", "ceiling", "gnet", "client"} {
+	for _, name := range []string{"pipehttp", "nethttp", "fasthttp", "ceiling", "gnet", "nbio", "client"} {
 		bins[name] = filepath.Join(work, name)
 	}
 	if p, err := exec.LookPath("nginx"); err == nil {

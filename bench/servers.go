@@ -28,6 +28,7 @@ var servers = []server{
 	{name: "fasthttp", label: "fasthttp", files: true, delay: true},
 	{name: "ceiling", label: "ceiling"},
 	{name: "gnet", label: "gnet"},
+	{name: "nbio", label: "nbio", files: true, delay: true},
 	{name: "nginx", label: "nginx", files: true},
 }
 

@@ -30,7 +30,7 @@ func (s *Server) acceptLoop() error {
 	var failed acceptFailures
 	err = raw.Read(func(lfd uintptr) bool {
 		for {
-			fd, _, err := unix.Accept4(int(lfd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+			fd, err := sysAccept(int(lfd))
 			switch {
 			case err == nil:
 			case err == unix.EAGAIN:
@@ -58,7 +58,6 @@ func (s *Server) acceptLoop() error {
 				continue
 			}
 			c.admitted = true
-			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 			b.conns = append(b.conns, c)
 			if len(b.conns) == maxBatch {
 				s.offer(b)
@@ -120,6 +119,6 @@ func (s *Server) rejectAtDoor(c *conn, now int64) {
 	st := &s.stages[stageAccept].stats
 	st.rejected.Add(1)
 	st.reasons[reasonMaxConns].Add(1)
-	unix.Write(c.fd, doorResponse)
+	sockSend(c.fd, doorResponse)
 	s.lingerClose(c, now)
 }

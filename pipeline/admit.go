@@ -110,6 +110,6 @@ func (s *Server) shed(j *job) {
 		s.abortStream(j.c, j.c.fl, j, 503)
 		return
 	}
-	refuse(&j.resp, 503)
+	s.refuse(j, 503)
 	s.complete(j)
 }

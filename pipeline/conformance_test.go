@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"pipehttp/parser"
 	"pipehttp/pipeline"
 )
 
@@ -172,5 +173,31 @@ func TestBodyTimeout(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if names := tempFiles(t, ts.dir); len(names) != 0 {
 		t.Fatalf("stalled uploads left %v", names)
+	}
+}
+
+// The method is checked before the size: a body over --max-body is
+// refused with 413 only on a route that would take the request; a method
+// the route does not allow gets its 405 with Allow, an unknown path its
+// 404, and an unknown method 501 (RFC 9110 §15.5.6, §15.5.14).
+func TestMethodBeforeSize(t *testing.T) {
+	ts := start(t, options{cfg: pipeline.Config{Limits: parser.Limits{MaxBody: 1000}}})
+	for _, tc := range []struct {
+		head   string
+		status int
+		allow  string
+	}{
+		{"PUT /echo/x", 405, "GET, HEAD"},
+		{"DELETE /files/x", 405, "GET, HEAD, POST"},
+		{"POST /nowhere", 404, ""},
+		{"BREW /files/x", 501, ""},
+		{"POST /files/x", 413, ""},
+	} {
+		t.Run(tc.head, func(t *testing.T) {
+			r := roundTrip(t, ts.addr, tc.head+" HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
+			if r.Status != tc.status || r.Get(t, "Allow") != tc.allow {
+				t.Fatalf("%d Allow %q, want %d Allow %q", r.Status, r.Get(t, "Allow"), tc.status, tc.allow)
+			}
+		})
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"golang.org/x/sys/unix"
-
 	"pipehttp/parser"
 )
 
@@ -66,12 +64,17 @@ type conn struct {
 	slot, gen uint32
 
 	// Owner-only fields: read and written by whoever owns the connection.
-	registered bool  // in its poller's table and epoll set
-	admitted   bool  // holds a MaxConns slot until closed (not a door reject)
-	lingering  bool  // being closed (linger.go)
-	lingerLeft int   // bytes a lingering connection may still send us
-	born       int64 // nanotime of accept: a silent new connection gets HeaderTimeout from here
-	fl         *flight
+	registered bool // in its poller's table and epoll set
+	admitted   bool // holds a MaxConns slot until closed (not a door reject)
+	lingering  bool // being closed (linger.go)
+	lingerLeft int  // bytes a lingering connection may still send us
+	// wrote and nodelay: Nagle's algorithm is turned off before the
+	// connection's second write, not at accept. A first write never waits
+	// for it (nothing is unacknowledged yet), so a connection that sends
+	// one response and closes saves the setsockopt, as nginx does.
+	wrote, nodelay bool
+	born           int64 // nanotime of accept: a silent new connection gets HeaderTimeout from here
+	fl             *flight
 
 	// dead means the peer is gone, too slow, or a pipeline panic hit the
 	// connection: the rest of its batch is discarded and the connection
@@ -234,7 +237,7 @@ func (s *Server) closeConn(c *conn) {
 		c.poller.table.remove(c)
 		c.registered = false
 	}
-	unix.Close(c.fd)
+	sysClose(c.fd)
 	if c.lingering {
 		s.lingering.Add(-1)
 	}

@@ -36,7 +36,7 @@ func (s *Server) startLinger(c *conn, now int64) (drain bool) {
 		c.fl = nil
 		s.releaseFlight(fl)
 	}
-	unix.Shutdown(c.fd, unix.SHUT_WR)
+	sysShutdownWrite(c.fd)
 	if s.lingering.Add(1) > maxLingering {
 		s.lingering.Add(-1)
 		s.closeConn(c) // outright: the bound is the point
@@ -79,7 +79,7 @@ func (s *Server) drainLinger(c *conn) action {
 // closed (or reset) its side.
 func drainOnce(fd int, buf []byte, limit int) (n int, eof bool) {
 	for n < limit {
-		m, err := unix.Read(fd, buf[:min(len(buf), limit-n)])
+		m, err := sockRecv(fd, buf[:min(len(buf), limit-n)])
 		switch {
 		case err == unix.EINTR:
 			continue

@@ -32,6 +32,7 @@ type pendingOutput struct {
 	segs []segment
 	i    int
 	iov  [][]byte
+	kiov []unix.Iovec // the kernel's form of iov (sys.go)
 
 	external int // bytes of segments that are response bodies, not runs of buf
 }
@@ -60,7 +61,7 @@ func (o *pendingOutput) reuse() pendingOutput {
 	if cap(o.buf) > maxPooledOutput {
 		o.buf = nil
 	}
-	return pendingOutput{buf: o.buf, segs: o.segs, iov: o.iov[:0]}
+	return pendingOutput{buf: o.buf, segs: o.segs, iov: o.iov[:0], kiov: o.kiov[:0]}
 }
 
 // add serializes r after what is already pending.
@@ -137,9 +138,9 @@ func (o *pendingOutput) writeTo(fd int, st *serverStats) (moved int64, finished 
 		}
 		var n int
 		if len(o.iov) == 1 {
-			n, err = unix.Write(fd, o.iov[0])
+			n, err = sockSend(fd, o.iov[0])
 		} else {
-			n, err = unix.Writev(fd, o.iov)
+			n, err = sockSendv(fd, o.iov, &o.kiov)
 		}
 		switch {
 		case err == unix.EAGAIN:

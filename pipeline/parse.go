@@ -164,7 +164,7 @@ func (s *Server) parseStep(c *conn, now int64) (a action) {
 // is dropped.
 func (s *Server) fill(c *conn, fl *flight) int {
 	for {
-		n, err := unix.Read(c.fd, fl.buf[len(fl.buf):cap(fl.buf)])
+		n, err := sockRecv(c.fd, fl.buf[len(fl.buf):cap(fl.buf)])
 		switch {
 		case err == unix.EINTR:
 			continue

@@ -66,6 +66,9 @@ type poller struct {
 // wakeSlot is the slot in the wake eventfd's epoll_data (Fd: -1).
 const wakeSlot = ^uint32(0)
 
+// eventfdOne is what is written to an eventfd to wake its reader.
+var eventfdOne = [8]byte{1}
+
 func newPoller(s *Server, capacity int) (*poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
@@ -118,7 +121,7 @@ func (p *poller) register(c *conn) error {
 		Fd:     int32(c.slot),
 		Pad:    int32(c.gen),
 	}
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+	if err := sysEpollAdd(p.epfd, c.fd, &ev); err != nil {
 		p.table.remove(c)
 		return fmt.Errorf("epoll_ctl: %w", err)
 	}
@@ -146,7 +149,7 @@ func (p *poller) handBack(c *conn) {
 }
 
 func (p *poller) wake() {
-	unix.Write(p.wakefd, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	sysWrite(p.wakefd, eventfdOne[:])
 }
 
 // stop makes run return soon; hand-backs after that close the connection.
@@ -211,7 +214,7 @@ func (p *poller) wait() (int, error) {
 	var werr error
 	err := p.raw.Read(func(epfd uintptr) bool {
 		for {
-			n, werr = unix.EpollWait(int(epfd), p.events, 0)
+			n, werr = sysEpollWait(int(epfd), p.events)
 			if werr != unix.EINTR {
 				break
 			}
@@ -345,7 +348,7 @@ func (p *poller) retry(q int) {
 // now.
 func (p *poller) takeInbox() (stopped, sweep bool) {
 	var scratch [8]byte
-	unix.Read(p.wakefd, scratch[:])
+	sysRead(p.wakefd, scratch[:])
 	p.mu.Lock()
 	p.inboxTaken, p.inbox = p.inbox, p.inboxTaken[:0]
 	p.woken = false
@@ -419,7 +422,7 @@ func (p *poller) expire(c *conn, where uint32, now int64) {
 		} else {
 			s.stages[stageParse].stats.shedFor(reasonHeaderTimeout)
 		}
-		unix.Write(c.fd, timeoutResponse)
+		sockSend(c.fd, timeoutResponse)
 		s.offloadSinks(c)
 		if s.startLinger(c, now) {
 			p.toParse = p.add(p.toParse, c, 0) // input is waiting: drain it there

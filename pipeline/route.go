@@ -79,7 +79,7 @@ func (s *Server) route(c *conn, now int64, k *catcher, files []*job) (ready bool
 			switch {
 			case gone:
 			case j.failed != nil:
-				s.answerFailure(j, k)
+				s.answerFailure(j)
 			case s.routeOne(j, k) != router.Inline:
 				if len(files) == s.cfg.MaxConnFiles {
 					s.putBack(fl, i, now)
@@ -132,16 +132,20 @@ func (s *Server) putBack(fl *flight, i int, now int64) {
 // answerFailure answers a request that failed parsing with its status. A
 // body over the limit is refused only if the request would otherwise be
 // taken: a method the route does not allow gets its 405 (with Allow), an
-// unknown path its 404, as if the body were not there.
-func (s *Server) answerFailure(j *job, k *catcher) {
+// unknown path its 404, as if the body were not there (the head of such a
+// request is complete and valid; only its size failed).
+func (s *Server) answerFailure(j *job) {
 	status := parser.Status(j.failed)
-	if errors.Is(j.failed, parser.ErrBodyTooLarge) && s.routeOne(j, k) == router.Inline {
-		switch j.resp.Status {
-		case 404, 405, 501:
+	if mc, ok := s.handlers.Router.(MethodChecker); ok && errors.Is(j.failed, parser.ErrBodyTooLarge) {
+		if st, allow := mc.Check(j.req.Method, j.req.Path); st != 0 {
+			s.refuse(j, st)
+			if allow != "" {
+				j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Allow", Value: allow})
+			}
 			return
 		}
 	}
-	refuse(&j.resp, status)
+	s.refuse(j, status)
 }
 
 // routeOne runs the router for one request, turning a panic into a 500.
@@ -152,7 +156,7 @@ func (s *Server) routeOne(j *job, k *catcher) router.Kind {
 		j.kind = router.Inline
 	}
 	if j.kind == router.Static && s.handlers.Static == nil {
-		refuse(&j.resp, 404)
+		s.refuse(j, 404)
 		j.kind = router.Inline
 	}
 	j.route = classify(j.req.Path, j.kind)
@@ -180,18 +184,23 @@ func (k *catcher) try(f func()) *panics.Recovered {
 func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {
 	s.stats.panics.Add(1)
 	s.log.Error("handler panicked", "method", string(j.req.Method), "target", string(j.req.Target), "panic", r.String())
-	refuse(&j.resp, 500)
+	s.refuse(j, 500)
 }
 
-// refuse replaces whatever resp held (closing its file) with an
-// empty-bodied error status; a 503 tells the client when to retry. Every
-// error the pipeline itself answers goes through here.
-func refuse(resp *response.Response, status int) {
-	resp.Release()
-	resp.Reset()
-	resp.Status = status
+// refuse replaces whatever j's response held (closing its file) with an
+// error status and the body Handlers.ErrorForm asks for; a 503 tells the
+// client when to retry. Every error the pipeline itself answers goes
+// through here.
+func (s *Server) refuse(j *job, status int) {
+	form := response.NoErrorBody
+	if s.handlers.ErrorForm != nil && j.failed == nil {
+		form = s.handlers.ErrorForm(&j.req)
+	}
+	j.resp.Release()
+	j.resp.Reset()
+	j.resp.Error(status, form)
 	if status == 503 {
-		resp.Fields = append(resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
+		j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
 	}
 }
 

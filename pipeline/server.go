@@ -45,6 +45,21 @@ type Handlers struct {
 	// without needing the body. Without it such requests are answered by
 	// Files with no body. It runs on the file-I/O pool.
 	Receive func(req *parser.Request, resp *response.Response) BodySink
+
+	// ErrorForm, if set, says what body the errors the pipeline answers
+	// itself (408, 413, 500, 503, …) carry for req; without it they have
+	// none. Requests that failed parsing always get none: their fields
+	// cannot be trusted.
+	ErrorForm func(req *parser.Request) response.ErrorForm
+}
+
+// MethodChecker is what a Router may also implement to say, from a head
+// alone, whether its route takes the method: 0, or the status (404, 405
+// with the Allow value, 501) the request gets instead. The pipeline asks it
+// before refusing a body as too large, so a PUT to a read-only route is told
+// 405, not 413 (*router.Router implements it).
+type MethodChecker interface {
+	Check(method, path []byte) (status int, allow string)
 }
 
 // Server is a staged HTTP/1.1 server. Create it with New, run it with Serve,

@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	"github.com/sourcegraph/conc/panics"
-	"golang.org/x/sys/unix"
 
 	"pipehttp/parser"
 	"pipehttp/response"
@@ -243,7 +242,7 @@ func (s *Server) beginStream(c *conn, j *job, now int64) {
 	j.sink, j.stream = sink, streamActive
 	if j.req.Expect100 && !j.continued {
 		j.continued = true
-		unix.Write(c.fd, continueResponse)
+		sockSend(c.fd, continueResponse)
 	}
 	s.pumpBody(c, j, now)
 }
@@ -295,7 +294,7 @@ func (s *Server) abortStream(c *conn, fl *flight, j *job, status int) {
 		j.sink.Abort()
 		j.sink = nil
 	}
-	refuse(&j.resp, status)
+	s.refuse(j, status)
 	s.skipBody(fl, j)
 	s.complete(j)
 }

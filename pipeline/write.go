@@ -71,6 +71,11 @@ func (s *Server) writeStep(c *conn, now int64, date []byte, routes *[nRoutes]rou
 		}
 		if fl.out.pending() {
 			c.clearEdge(flagOutput)
+			if c.wrote && !c.nodelay {
+				setNoDelay(c.fd)
+				c.nodelay = true
+			}
+			c.wrote = true
 			moved, finished, err := fl.out.writeTo(c.fd, &s.stats)
 			if moved > 0 {
 				fl.outMoved += moved

@@ -327,9 +327,11 @@ func run(args []string, stderr io.Writer) error {
 	defer signal.Stop(signals)
 
 	onError := serverErrors(log)
+	treeMode := o.root != ""
 	handlers := pipeline.Handlers{
-		Router: router.NewWith(o.routerConfig()),
-		Files:  treeOnly{},
+		Router:    router.NewWith(o.routerConfig()),
+		Files:     treeOnly{},
+		ErrorForm: func(req *parser.Request) response.ErrorForm { return router.ErrorFormFor(req, treeMode) },
 	}
 	if o.classic {
 		store, err := files.Open(o.dir)
