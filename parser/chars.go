@@ -41,16 +41,6 @@ var charClass = func() (t [256]uint8) {
 	return t
 }()
 
-// isToken reports whether b is a non-empty token (RFC 9110 §5.6.2).
-func isToken(b []byte) bool {
-	for _, c := range b {
-		if charClass[c]&cToken == 0 {
-			return false
-		}
-	}
-	return len(b) > 0
-}
-
 // tokenLen returns the length of the token at the start of b.
 func tokenLen(b []byte) int {
 	for i, c := range b {

@@ -41,9 +41,6 @@ var epoch = time.Now()
 // nanotime is monotonic nanoseconds since the process started.
 func nanotime() int64 { return int64(time.Since(epoch)) }
 
-// monoNanos converts a time.Time taken by time.Now in this process to nanotime.
-func monoNanos(t time.Time) int64 { return int64(t.Sub(epoch)) }
-
 // histogram counts durations into fixed log-scale buckets.
 type histogram struct {
 	counts [histBuckets]atomic.Uint64
