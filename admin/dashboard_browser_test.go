@@ -85,10 +85,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stages) != 5 {
-		t.Fatalf("%d stage panels rendered, want 5", len(stages))
+	if len(stages) != 6 {
+		t.Fatalf("%d stage panels rendered, want 6", len(stages))
 	}
-	for _, name := range []string{"accept", "parse", "route", "file", "write"} {
+	for _, name := range []string{"accept", "poll", "parse", "route", "file", "write"} {
 		if h := text(`#stage-` + name + ` h2`); h == "" {
 			t.Errorf("stage %s has an empty header", name)
 		}
