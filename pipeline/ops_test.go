@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -201,4 +202,48 @@ func TestAccessLogClient(t *testing.T) {
 	if rec["remote"] != local || rec["proto"] != "HTTP/1.0" || rec["user_agent"] != "tester/1.0" || rec["referer"] != "http://example.test/" {
 		t.Errorf("record %v, want remote %s, HTTP/1.0, the User-Agent and the Referer", rec, local)
 	}
+}
+
+// A response serialized just before Shutdown began says nothing of
+// closing, so its connection must not be closed after it: the client may
+// reuse it at once. It waits instead (IdleGrace), and the next request on
+// it is answered with Connection: close.
+//
+// Before: finishBatch read the draining flag again after the write and
+// closed the connection under the client's next request.
+func TestDrainNeverClosesAfterKeepAliveResponse(t *testing.T) {
+	var started atomic.Pointer[testServer] // the hook runs on a write worker
+	ts := start(t, options{cfg: pipeline.Config{Ops: pipeline.Ops{IdleGrace: 3 * time.Second}}, hooks: map[string]func(string){
+		"write": func(target string) {
+			if target != "/echo/last-before-drain" {
+				return
+			}
+			ts := started.Load()
+			// Shutdown begins while this response is being serialized,
+			// after the write stage decided it keeps the connection.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				ts.srv.Shutdown(ctx)
+			}()
+			if !within(2*time.Second, func() bool { return connRefused(ts.addr) }) {
+				t.Error("Shutdown did not begin")
+			}
+		},
+	}})
+	started.Store(ts)
+	c := dial(t, ts.addr)
+	r := c.Request("GET", "/echo/last-before-drain")
+	if r.Status != 200 || r.Has("Connection") {
+		t.Fatalf("first response: %d, Connection %q", r.Status, r.Get(t, "Connection"))
+	}
+	c.Send(get("/echo/next"))
+	r2, err := readResponse(c.R, false)
+	if err != nil {
+		t.Fatalf("the connection was closed after a keep-alive response: %v", err)
+	}
+	if r2.Status != 200 || r2.Get(t, "Connection") != "close" {
+		t.Fatalf("next request: %d, Connection %q", r2.Status, r2.Get(t, "Connection"))
+	}
+	c.ExpectClosed()
 }

@@ -100,7 +100,12 @@ func outOfFDs(err error) bool { return err == unix.EMFILE || err == unix.ENFILE 
 // again and accept's error returned.
 func (s *Server) acceptSpare(lfd int, err error) (int, *netip.AddrPort, error) {
 	if !s.spares.release() {
-		return -1, nil, err
+		// All in use, or not reopened after their last use (another
+		// thread took the number): try again to open one first.
+		s.spares.restore()
+		if !s.spares.release() {
+			return -1, nil, err
+		}
 	}
 	fd, peer, err := s.acceptFD(lfd)
 	if err != nil {
