@@ -7,6 +7,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Linux only (accept4 with its sockaddr, as sysAccept in sys.go): another
+// system needs its own acceptFD.
+
 // acceptFD accepts one connection from the non-blocking listening socket
 // lfd, non-blocking and close-on-exec itself. With the access log on it
 // also returns the client's address, which accept4 writes along with the
