@@ -87,7 +87,9 @@ type ClassSample struct {
 // (so a persistent overload is cut geometrically fast). Well under target
 // (by Below), the rate rises by a constant step per window (so it probes
 // back slowly, as TCP's congestion window does). Under target with nothing
-// refused for LiftAfter, the limit is lifted.
+// refused for LiftAfter, the limit is lifted. A cut or a rise needs both
+// the smoothed percentile and the last window's on the same side: the
+// average remembers the queue a cut has already drained.
 type AdmissionLaw struct {
 	p AdmissionParams
 
@@ -143,7 +145,15 @@ func (l *AdmissionLaw) Observe(s ClassSample) (Decision, bool) {
 		return l.calm(s, "no requests")
 	}
 	target := l.p.Target.Seconds()
+	// The smoothed figure decides, and the last window must agree: the
+	// average lags, and once the requests admitted under a cut are fast
+	// again, cutting further on the memory of slow ones would starve the
+	// class for nothing (and the other way round for increases).
 	err := (l.smoothed - target) / target
+	last := (s.Latency.Seconds() - target) / target
+	if err > 0 && last <= 0 || err < -l.p.Below && last >= -l.p.Below {
+		err = min(max(err, -l.p.Below), 0)
+	}
 	q := fmt.Sprintf("p%g", 100*l.p.Quantile)
 	measured := fmt.Sprintf("%s %s (smoothed; %s in the last %s)", q, dur(l.Smoothed()), dur(s.Latency), dur(s.Window))
 	from := l.limit

@@ -86,6 +86,36 @@ func TestAdmissionLawSmooths(t *testing.T) {
 	}
 }
 
+// Once a cut has drained the queue, the last window is fast while the
+// average still remembers the slow ones: no further cut (and no increase
+// while the last window is not well under target either).
+func TestAdmissionLawNoCutOnLag(t *testing.T) {
+	c := newClock()
+	l := newAdmission(t, 200*time.Millisecond)
+	l.Observe(classWindow(c, time.Second, 120, 0)) // limit 100
+	d, ok := l.Observe(classWindow(c, 50*time.Millisecond, 90, 30))
+	if ok {
+		t.Fatalf("cut to %v on a fast window (smoothed %v)", d.To, l.Smoothed())
+	}
+	if l.Smoothed() <= 200*time.Millisecond {
+		t.Fatalf("smoothed %v: the test needs it still over target", l.Smoothed())
+	}
+	if l.Limit() != 100 {
+		t.Fatalf("limit %v", l.Limit())
+	}
+	// Smoothed well under target, last window not: hold.
+	for range 10 {
+		l.Observe(classWindow(c, 10*time.Millisecond, 90, 30))
+	}
+	limit := l.Limit()
+	if d, ok := l.Observe(classWindow(c, 150*time.Millisecond, 90, 30)); ok {
+		t.Fatalf("decided %+v with the last window at 150 ms of 200", d)
+	}
+	if l.Limit() != limit {
+		t.Fatal("limit moved")
+	}
+}
+
 // Well under target while still refusing, the rate rises by a constant
 // step (5% of the first limit) per window: additive increase. Between
 // half the target and the target it holds.

@@ -7,6 +7,7 @@ import (
 
 // Status is what the controllers are doing, for the admin listener.
 type Status struct {
+	Time     time.Time     `json:"time"`     // when the snapshot was taken
 	Interval float64       `json:"interval"` // seconds
 	Stages   []StageStatus `json:"stages"`
 	Classes  []ClassStatus `json:"classes"`
@@ -61,7 +62,7 @@ func (t *Tuner) Status() Status {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	st := Status{Interval: t.cfg.Interval.Seconds(), Events: t.events.since(0)}
+	st := Status{Time: time.Now(), Interval: t.cfg.Interval.Seconds(), Events: t.events.since(0)}
 	for _, c := range t.stages {
 		p := c.law.Params()
 		st.Stages = append(st.Stages, StageStatus{Stage: c.name, Workers: c.last.Workers, Min: p.Min, Max: p.Max,

@@ -260,3 +260,37 @@ func TestNewTunerRejects(t *testing.T) {
 		}
 	}
 }
+
+// The command line's flags: defaults from the starting counts (file pool
+// ceiling 8×), overrides by stage, targets by class.
+func TestFlagsConfig(t *testing.T) {
+	f := autotune.Flags{On: true, Interval: time.Second, Targets: "echo=5ms, files=500ms", Min: "file=2", Max: "parse=3", Wait: "file=50ms"}
+	cfg, err := f.Config(pipeline.Config{ParseWorkers: 2, RouteWorkers: 2, WriteWorkers: 2, FileWorkers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Stages["file"]; p.Min != 2 || p.Max != 32 || p.WaitHigh != 50*time.Millisecond {
+		t.Errorf("file: %+v", p)
+	}
+	if p := cfg.Stages["parse"]; p.Min != 2 || p.Max != 3 || p.WaitHigh != 2*time.Millisecond {
+		t.Errorf("parse: %+v", p)
+	}
+	if p := cfg.Stages["route"]; p.Max != 8 {
+		t.Errorf("route: %+v", p)
+	}
+	if len(cfg.Targets) != 2 || cfg.Targets["echo"].Target != 5*time.Millisecond || cfg.Targets["files"].Quantile != 0.99 {
+		t.Errorf("targets: %+v", cfg.Targets)
+	}
+	f.FileMax = 6
+	if cfg, err = f.Config(pipeline.Config{ParseWorkers: 2, RouteWorkers: 2, WriteWorkers: 2, FileWorkers: 4}); err != nil || cfg.Stages["file"].Max != 6 {
+		t.Errorf("--file-workers-max 6: %v %+v", err, cfg.Stages["file"])
+	}
+	g, err := f.Gate()
+	if err != nil || g == nil {
+		t.Fatalf("gate: %v %v", g, err)
+	}
+	off := autotune.Flags{}
+	if g, err := off.Gate(); g != nil || err != nil {
+		t.Errorf("gate with autotune off: %v %v", g, err)
+	}
+}
