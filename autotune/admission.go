@@ -33,13 +33,23 @@ type AdmissionParams struct {
 	// LiftAfter is how long a limited class must be under Target with
 	// nothing refused before its limit is lifted (5s): back to rest.
 	LiftAfter time.Duration
+	// Futile is how many cuts in a row may leave the class's latency
+	// within MinEffect (a fraction, 0.2) of what it was when the limit
+	// began (3). Then shedding the class is not what its latency needs —
+	// it waits on the CPU or on another class, not on its own queue — and
+	// the limit is lifted and not applied again for Quiet (30s), doubling
+	// each time up to MaxQuiet (10m).
+	Futile          int
+	MinEffect       float64
+	Quiet, MaxQuiet time.Duration
 }
 
 // DefaultAdmissionParams returns the defaults documented on
 // AdmissionParams for a p99 target.
 func DefaultAdmissionParams(target time.Duration) AdmissionParams {
 	return AdmissionParams{Target: target, Quantile: 0.99, Smoothing: 0.7, Decrease: 1.2,
-		Below: 0.5, Step: 0.05, MinRate: 1, LiftAfter: 5 * time.Second}
+		Below: 0.5, Step: 0.05, MinRate: 1, LiftAfter: 5 * time.Second,
+		Futile: 3, MinEffect: 0.2, Quiet: 30 * time.Second, MaxQuiet: 10 * time.Minute}
 }
 
 func (p AdmissionParams) validate() error {
@@ -56,6 +66,8 @@ func (p AdmissionParams) validate() error {
 		return fmt.Errorf("increase margin must be in (0, 1) and step positive")
 	case p.MinRate <= 0 || p.LiftAfter <= 0:
 		return fmt.Errorf("minimum rate and lift time must be positive")
+	case p.Futile < 1 || !(p.MinEffect > 0 && p.MinEffect < 1) || p.Quiet <= 0 || p.MaxQuiet < p.Quiet:
+		return fmt.Errorf("futility settings must be positive (effect in (0, 1), max quiet ≥ quiet)")
 	}
 	return nil
 }
@@ -89,7 +101,12 @@ type ClassSample struct {
 // back slowly, as TCP's congestion window does). Under target with nothing
 // refused for LiftAfter, the limit is lifted. A cut or a rise needs both
 // the smoothed percentile and the last window's on the same side: the
-// average remembers the queue a cut has already drained.
+// average remembers the queue a cut has already drained. No cut either
+// while the class is served faster than the gate admits it: its backlog
+// is draining, and the latency follows. And if Futile cuts in a row leave
+// the latency where it was, shedding this class is not the cure (its
+// requests wait on something else): the limit is lifted and the class left
+// alone for a while.
 type AdmissionLaw struct {
 	p AdmissionParams
 
@@ -98,6 +115,11 @@ type AdmissionLaw struct {
 	limit     float64 // requests/s; 0: unlimited
 	step      float64
 	calmSince time.Time
+
+	engagedAt  time.Duration // the last window's latency when the limit began
+	futile     int           // cuts in a row that did not bring it down
+	quiet      time.Duration // the next quiet period after futile shedding
+	quietUntil time.Time
 }
 
 // NewAdmissionLaw returns the controller for one class.
@@ -105,7 +127,7 @@ func NewAdmissionLaw(p AdmissionParams) (*AdmissionLaw, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	return &AdmissionLaw{p: p}, nil
+	return &AdmissionLaw{p: p, quiet: p.Quiet}, nil
 }
 
 // Params returns the law's settings.
@@ -161,10 +183,36 @@ func (l *AdmissionLaw) Observe(s ClassSample) (Decision, bool) {
 	case err > 0:
 		l.calmSince = time.Time{}
 		if l.limit == 0 {
+			if s.At.Before(l.quietUntil) {
+				return Decision{}, false // shedding this class was futile lately
+			}
 			l.limit = max(l.p.MinRate, s.Served/l.p.Decrease)
 			l.step = max(1, l.p.Step*l.limit)
+			l.engagedAt, l.futile = s.Latency, 0
 			return Decision{Kind: KindAdmission, From: 0, To: l.limit,
 				Reason: fmt.Sprintf("%s > %s; served %s/s", measured, dur(l.p.Target), num(s.Served))}, true
+		}
+		if s.Served > l.limit*1.05 {
+			// More is leaving than the gate lets in: the queue the class
+			// built before the cut is draining, and its latency will follow.
+			// Cutting again now would only answer the past.
+			return Decision{}, false
+		}
+		if s.Latency > time.Duration(float64(l.engagedAt)*(1-l.p.MinEffect)) {
+			l.futile++
+		} else {
+			l.futile = 0
+		}
+		if l.futile >= l.p.Futile {
+			// The class's latency does not follow its admissions: it waits
+			// on something shed requests do not free (the CPU, a neighbour).
+			// Refusing it more would lose requests for nothing.
+			l.limit, l.futile = 0, 0
+			l.quietUntil = s.At.Add(l.quiet)
+			l.quiet = min(2*l.quiet, l.p.MaxQuiet)
+			return Decision{Kind: KindAdmission, From: from, To: 0,
+				Reason: fmt.Sprintf("%s > %s after %d cuts, against %s when the limit began: shedding this class does not bring its latency down; not limited again for %s",
+					measured, dur(l.p.Target), l.p.Futile, dur(l.engagedAt), dur(l.quietUntil.Sub(s.At)))}, true
 		}
 		if l.limit <= l.p.MinRate {
 			return Decision{}, false

@@ -52,7 +52,9 @@ func TestAdmissionLawCutsMultiplicatively(t *testing.T) {
 	}
 	want := 80.0
 	for range 40 {
-		d, ok := l.Observe(classWindow(c, 800*time.Millisecond, 80, 50))
+		// The server keeps up with what is admitted (served = limit), and
+		// each cut helps a little, though not enough.
+		d, ok := l.Observe(classWindow(c, 600*time.Millisecond, l.Limit(), 50))
 		if want <= 1 {
 			if ok {
 				t.Fatalf("cut below MinRate: %+v", d)
@@ -66,6 +68,61 @@ func TestAdmissionLawCutsMultiplicatively(t *testing.T) {
 	}
 	if l.Limit() != 1 {
 		t.Fatalf("limit after a long overload %v, want MinRate 1", l.Limit())
+	}
+}
+
+// While the class is served faster than the gate admits it, its backlog
+// is draining: no further cut, however slow the last window was.
+func TestAdmissionLawHoldsWhileDraining(t *testing.T) {
+	c := newClock()
+	l := newAdmission(t, 200*time.Millisecond)
+	l.Observe(classWindow(c, 800*time.Millisecond, 96, 0)) // limit 80
+	for range 5 {
+		if d, ok := l.Observe(classWindow(c, 900*time.Millisecond, 95, 40)); ok {
+			t.Fatalf("cut to %v while 95/s were served under an 80/s limit", d.To)
+		}
+	}
+	if d, ok := l.Observe(classWindow(c, 600*time.Millisecond, 80, 40)); !ok || !near(d.To, 80/1.2) {
+		t.Fatalf("drained but still slow: %+v %v, want a cut", d, ok)
+	}
+}
+
+// Cuts that leave the latency where it was are futile: after three, the
+// limit is lifted and the class is not limited again for 30 s (then 60 s
+// after the next futile run).
+func TestAdmissionLawGivesUpWhenFutile(t *testing.T) {
+	c := newClock()
+	l := newAdmission(t, 5*time.Millisecond)
+	l.Observe(classWindow(c, 20*time.Millisecond, 1900, 0)) // limited
+	var d autotune.Decision
+	var n int
+	for i := range 10 {
+		var ok bool
+		if d, ok = l.Observe(classWindow(c, 22*time.Millisecond, l.Limit(), 300)); ok && d.To == 0 {
+			n = i + 1
+			break
+		}
+	}
+	if n != 3 || !strings.Contains(d.Reason, "does not bring its latency down") || !strings.Contains(d.Reason, "for 30 s") {
+		t.Fatalf("after %d windows: %+v, want a lift after 3 futile cuts", n, d)
+	}
+	began := c.now
+	var again time.Time
+	for range 60 {
+		if d, ok := l.Observe(classWindow(c, 22*time.Millisecond, 1900, 0)); ok && d.From == 0 {
+			again = c.now
+			break
+		}
+	}
+	if gap := again.Sub(began); gap < 30*time.Second || gap > 31*time.Second {
+		t.Fatalf("limited again %v after giving up, want 30 s", gap)
+	}
+	// Futile again: the quiet period doubles.
+	for range 3 {
+		d, _ = l.Observe(classWindow(c, 22*time.Millisecond, l.Limit(), 300))
+	}
+	if d.To != 0 || !strings.Contains(d.Reason, "for 1 m") && !strings.Contains(d.Reason, "for 60 s") {
+		t.Fatalf("second give-up: %+v", d)
 	}
 }
 

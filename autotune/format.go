@@ -16,7 +16,7 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	case d < 10*time.Millisecond:
 		return trim(float64(d)/1e6, 1) + " ms"
-	case d < time.Second:
+	case d.Round(time.Millisecond) < time.Second:
 		return fmt.Sprintf("%d ms", d.Round(time.Millisecond).Milliseconds())
 	default:
 		return trim(d.Seconds(), 1) + " s"
