@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -247,7 +248,8 @@ func (t *Tuner) Step(now time.Time, st pipeline.Stats) {
 
 func (t *Tuner) record(now time.Time, subject string, d Decision) {
 	e := t.events.add(newEvent(now, subject, d))
-	t.log.Info("autotune", "subject", e.Subject, "kind", e.Kind, "from", e.From, "to", e.To, "decision", e.Message)
+	round := func(v float64) float64 { return math.Round(v*100) / 100 }
+	t.log.Info("autotune", "subject", e.Subject, "kind", e.Kind, "from", round(e.From), "to", round(e.To), "decision", e.Message)
 }
 
 // Events returns the kept decisions with Seq greater than after, oldest
