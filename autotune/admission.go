@@ -272,6 +272,6 @@ func (l *AdmissionLaw) calm(s ClassSample, why string) (Decision, bool) {
 	}
 	from := l.limit
 	l.limit, l.calmSince = 0, time.Time{}
-	return Decision{Kind: KindAdmission, From: from, To: 0,
+	return Decision{Kind: KindAdmission, From: from, To: 0, Held: calm, Window: s.Window,
 		Reason: fmt.Sprintf("%s, none refused for %s", why, dur(calm))}, true
 }

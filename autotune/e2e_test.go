@@ -243,6 +243,15 @@ func TestFileControllerReactsAndReturnsToRest(t *testing.T) {
 		if e.Subject != "file" || !strings.Contains(e.Reason, "> 20 ms") {
 			t.Errorf("growth %q", e.Message)
 		}
+		// Each decision came at the first window that completed the
+		// 300 ms hold, however long the windows actually were: the
+		// controller reacts within its window, and not before its hold.
+		if !(e.Held-e.Window < p.GrowAfter.Seconds() && p.GrowAfter.Seconds() <= e.Held+1e-9) {
+			t.Errorf("growth after %.3f s of overload (last window %.3f s), hold %v: %q", e.Held, e.Window, p.GrowAfter, e.Message)
+		}
+	}
+	if first := tu.Events(0)[0]; first.Seq != growths[0].Seq {
+		t.Errorf("a decision before the first growth: %q", first.Message)
 	}
 	if n := stageOf(srv, "file").Target; n != 4 {
 		t.Errorf("file workers %d at the ceiling, want 4", n)
@@ -261,6 +270,9 @@ func TestFileControllerReactsAndReturnsToRest(t *testing.T) {
 	}
 	if rest.From != 4 || rest.To != 1 || !strings.Contains(rest.Reason, "busy 0") {
 		t.Errorf("shrink %q, want 4→1 for idleness", rest.Message)
+	}
+	if !(rest.Held-rest.Window < p.ShrinkAfter.Seconds() && p.ShrinkAfter.Seconds() <= rest.Held+1e-9) {
+		t.Errorf("shrink after %.3f s idle (last window %.3f s), hold %v", rest.Held, rest.Window, p.ShrinkAfter)
 	}
 	if !servertest.Within(5*time.Second, func() bool { s := stageOf(srv, "file"); return s.Workers == 1 && s.Target == 1 }) {
 		t.Errorf("file stage not back to 1 worker: %+v", stageOf(srv, "file"))

@@ -17,13 +17,19 @@ type Event struct {
 	From   float64 `json:"from"`
 	To     float64 `json:"to"`
 	Reason string  `json:"reason"`
+	// Held is how long, in seconds, the condition behind the decision had
+	// held, over whole windows; Window is the last window's length (see
+	// Decision.Held).
+	Held   float64 `json:"held"`
+	Window float64 `json:"window"`
 	// Message is the whole decision in one line:
 	// "file: queue wait p90 210 ms > 100 ms, busy 100%, for 3 s → workers 4→6".
 	Message string `json:"message"`
 }
 
 func newEvent(at time.Time, subject string, d Decision) Event {
-	e := Event{Time: at, Subject: subject, Kind: d.Kind, From: d.From, To: d.To, Reason: d.Reason}
+	e := Event{Time: at, Subject: subject, Kind: d.Kind, From: d.From, To: d.To, Reason: d.Reason,
+		Held: d.Held.Seconds(), Window: d.Window.Seconds()}
 	switch d.Kind {
 	case KindWorkers:
 		e.Message = fmt.Sprintf("%s: %s → workers %.0f→%.0f", subject, d.Reason, d.From, d.To)

@@ -237,6 +237,9 @@ func (t *Tuner) Step(now time.Time, st pipeline.Stats) {
 		if !ok {
 			continue
 		}
+		if d.Window == 0 {
+			d.Window = s.Window
+		}
 		if err := t.gate.SetRate(c.class, d.To); err != nil {
 			t.log.Warn("autotune: setting an admission rate failed", "class", c.class, "err", err)
 			continue
@@ -247,6 +250,9 @@ func (t *Tuner) Step(now time.Time, st pipeline.Stats) {
 }
 
 func (t *Tuner) record(now time.Time, subject string, d Decision) {
+	if d.Held == 0 { // a decision on one window (admission)
+		d.Held = d.Window
+	}
 	e := t.events.add(newEvent(now, subject, d))
 	round := func(v float64) float64 { return math.Round(v*100) / 100 }
 	t.log.Info("autotune", "subject", e.Subject, "kind", e.Kind, "from", round(e.From), "to", round(e.To), "decision", e.Message)

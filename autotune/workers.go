@@ -111,6 +111,11 @@ type Decision struct {
 	From   float64 // workers, or requests/s (0: unlimited) for admission
 	To     float64
 	Reason string
+	// Held is how long the condition behind the decision had held, over
+	// whole windows, the last of which was Window long. A law decides at
+	// the first window that completes its hold: Held − Window < the hold
+	// time ≤ Held.
+	Held, Window time.Duration
 }
 
 // Kinds of Decision.
@@ -245,7 +250,7 @@ func (l *WorkerLaw) Observe(s StageSample) (Decision, bool) {
 				l.backoff = min(2*l.backoff, l.p.MaxBackoff)
 				l.workers = pr.from
 				l.resetPeriods()
-				return Decision{Kind: KindWorkers, From: float64(n), To: float64(pr.from),
+				return Decision{Kind: KindWorkers, From: float64(n), To: float64(pr.from), Held: held, Window: s.Window,
 					Reason: fmt.Sprintf("%s, but %s items/s after %d→%d workers vs %s before (under +%.0f%%): undone, no growth above %d for %s",
 						why, num(rate), pr.from, pr.to, num(pr.rate), 100*l.p.MinGain, pr.from, dur(l.ceilingUntil.Sub(s.At)))}, true
 			}
@@ -264,14 +269,14 @@ func (l *WorkerLaw) Observe(s StageSample) (Decision, bool) {
 			if top < l.p.Max {
 				what = "the ceiling it learned"
 			}
-			return Decision{Kind: KindLimit, From: float64(n), To: float64(n),
+			return Decision{Kind: KindLimit, From: float64(n), To: float64(n), Held: held, Window: s.Window,
 				Reason: fmt.Sprintf("%s, at %s (%d): not growing", why, what, top)}, true
 		}
 		to := min(top, n+max(1, (n+1)/2))
 		l.probe = &probe{from: n, to: to, rate: rate}
 		l.workers = to
 		l.resetPeriods()
-		return Decision{Kind: KindWorkers, From: float64(n), To: float64(to), Reason: why}, true
+		return Decision{Kind: KindWorkers, From: float64(n), To: float64(to), Reason: why, Held: held, Window: s.Window}, true
 
 	case cold:
 		if l.coldSince.IsZero() {
@@ -290,7 +295,7 @@ func (l *WorkerLaw) Observe(s StageSample) (Decision, bool) {
 		}
 		l.workers = to
 		l.resetPeriods()
-		return Decision{Kind: KindWorkers, From: float64(n), To: float64(to),
+		return Decision{Kind: KindWorkers, From: float64(n), To: float64(to), Held: held, Window: s.Window,
 			Reason: fmt.Sprintf("busy %.1f of %d workers (%.0f%% < %.0f%%) for %s", busy, n, 100*busy/float64(n), 100*l.p.BusyLow, dur(held))}, true
 	}
 	return Decision{}, false

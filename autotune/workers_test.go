@@ -79,6 +79,9 @@ func TestWorkerLawGrowsAfterHold(t *testing.T) {
 	if d.Kind != autotune.KindWorkers || d.From != 4 || d.To != 6 {
 		t.Fatalf("decision %+v, want workers 4→6", d)
 	}
+	if d.Held != 3*time.Second || d.Window != time.Second {
+		t.Errorf("held %v over windows of %v, want 3 s and 1 s", d.Held, d.Window)
+	}
 	if !strings.Contains(d.Reason, "queue wait p90 210 ms > 100 ms") || !strings.Contains(d.Reason, "for 3 s") {
 		t.Errorf("reason %q does not say why", d.Reason)
 	}

@@ -98,7 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.ParseWorkers, "parse-workers", procs, "parse stage workers")
 	fs.IntVar(&c.RouteWorkers, "route-workers", procs, "route stage workers")
 	fs.IntVar(&c.WriteWorkers, "write-workers", procs, "write stage workers")
-	fs.IntVar(&c.FileWorkers, "file-workers", 4*procs, "file-I/O pool workers (fixed)")
+	fs.IntVar(&c.FileWorkers, "file-workers", 4*procs, "file-I/O pool workers (fixed; with --autotune the starting count, up to --file-workers-max)")
 	fs.IntVar(&o.queue, "queue", 1024, "capacity of the parse, route and write queues unless set one by one")
 	fs.IntVar(&c.ParseQueue, "parse-queue", 0, "parse queue capacity (default --queue)")
 	fs.IntVar(&c.RouteQueue, "route-queue", 0, "route queue capacity (default --queue)")
