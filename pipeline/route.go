@@ -159,6 +159,20 @@ func (s *Server) routeOne(j *job, k *catcher) router.Kind {
 		s.refuse(j, 404)
 		j.kind = router.Inline
 	}
+	if j.kind != router.Inline && j.stream == streamNone {
+		if cs, ok := s.fileHandler(j).(CacheServer); ok {
+			hit := false
+			if r := k.try(func() { hit = cs.ServeCached(&j.req, &j.resp) }); r != nil {
+				s.handlerPanicked(j, r)
+				hit = true
+			}
+			if hit {
+				j.route = classify(j.req.Path, j.kind)
+				j.kind = router.Inline
+				return j.kind
+			}
+		}
+	}
 	j.route = classify(j.req.Path, j.kind)
 	return j.kind
 }
