@@ -69,6 +69,8 @@ type options struct {
 	port            int
 	queue           int
 	filesDelay      time.Duration
+	fileCache       int64         // bytes of small files kept in memory (0: off)
+	fileCacheValid  time.Duration // how long a cached file is trusted
 	shutdownTimeout time.Duration
 	statsInterval   time.Duration
 	adminAddr       string // "" turns the admin listener off
@@ -117,6 +119,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.Limits.MaxHeaderBytes, "max-header-bytes", 16384, "header section bytes (431 past it)")
 	fs.IntVar(&c.Limits.MaxHeaders, "max-headers", 100, "header fields (431 past it)")
 	fs.Int64Var(&c.Limits.MaxBody, "max-body", 64<<20, "request body bytes (413 past it)")
+	fs.Int64Var(&o.fileCache, "file-cache", 16<<20, "bytes of small /files/ files (up to 64 KiB each) kept in memory, answered without the disk (0: off)")
+	fs.DurationVar(&o.fileCacheValid, "file-cache-valid", time.Second, "how long a cached file is trusted before it is read again (changes made behind the server's back show after this; uploads through it at once)")
 	fs.DurationVar(&o.filesDelay, "files-delay", 0, "slow-disk simulation: every file operation takes at least this long")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit; in-flight requests are abandoned after it")
 	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "log a snapshot of every stage this often (0: only on SIGUSR1)")
@@ -209,6 +213,8 @@ var flagBounds = map[string]struct{ lo, hi int64 }{
 	"write-timeout":    {1, int64(24 * time.Hour)},
 	"shutdown-timeout": {1, int64(24 * time.Hour)},
 	"files-delay":      {0, int64(time.Hour)},
+	"file-cache":       {0, 1 << 40},
+	"file-cache-valid": {1, int64(24 * time.Hour)},
 	"stats-interval":   {0, int64(24 * time.Hour)},
 }
 
@@ -346,6 +352,9 @@ func run(args []string, stderr io.Writer) error {
 		}
 		defer store.Close()
 		fh := &files.Handler{Store: store, Delay: o.filesDelay, ReadOnly: !o.uploads, TextErrors: o.root != "", OnError: onError}
+		if o.fileCache > 0 {
+			fh.Cache = files.NewMemCache(64<<10, o.fileCache, o.fileCacheValid)
+		}
 		handlers.Files = fh
 		handlers.Receive = receiver(fh)
 		if o.uploads {
