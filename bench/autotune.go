@@ -138,6 +138,12 @@ func (m mixedOut) class(name string) (secs []secStats, total secStats, missed in
 	return nil, secStats{}, 0
 }
 
+// noCache is added to every pipehttp start here: its memory cache of small
+// files would answer /files/small from memory in the route stage, and the
+// slow disk — the file pool these experiments are about — would never be
+// touched.
+var noCache = "--file-cache=0"
+
 // mixed runs client mixed, pinned to the load CPU, against p.
 func (e *env) mixed(p *proc, d, skip time.Duration, args ...string) (mixedOut, error) {
 	all := append([]string{"-c", e.loadCPU, e.bins["client"], "mixed", "--addr", p.addr(),
@@ -257,7 +263,7 @@ func converge(e *env, w io.Writer, outDir string, o convergeOpts) error {
 	best, bestP, bestF := 0.0, 0, 0
 	for _, pw := range o.parseWorkers {
 		for _, fw := range o.fileWorkers {
-			p, err := e.start(pipehttp, startOpts{delay: o.delay, extra: []string{"--parse-workers=" + strconv.Itoa(pw), "--file-workers=" + strconv.Itoa(fw)}})
+			p, err := e.start(pipehttp, startOpts{delay: o.delay, extra: []string{noCache, "--parse-workers=" + strconv.Itoa(pw), "--file-workers=" + strconv.Itoa(fw)}})
 			if err != nil {
 				return err
 			}
@@ -284,7 +290,7 @@ func converge(e *env, w io.Writer, outDir string, o convergeOpts) error {
 	maxF := o.fileWorkers[len(o.fileWorkers)-1]
 	adminPort := e.nextPort()
 	admin := "127.0.0.1:" + strconv.Itoa(adminPort)
-	flags := []string{"--parse-workers=" + strconv.Itoa(startP), "--file-workers=" + strconv.Itoa(startF),
+	flags := []string{noCache, "--parse-workers=" + strconv.Itoa(startP), "--file-workers=" + strconv.Itoa(startF),
 		"--autotune", "--file-workers-max=" + strconv.Itoa(maxF), "--admin-addr=" + admin}
 	p, err := e.start(pipehttp, startOpts{delay: o.delay, extra: flags})
 	if err != nil {
@@ -371,7 +377,7 @@ type overloadOpts struct {
 
 func overload(e *env, w io.Writer, outDir string, o overloadOpts) error {
 	pipehttp, _ := serverByName("pipehttp")
-	base := []string{"--file-workers=" + strconv.Itoa(o.workers)}
+	base := []string{noCache, "--file-workers=" + strconv.Itoa(o.workers)}
 	// The pool's capacity, measured: closed-loop clients, 4 per worker.
 	p, err := e.start(pipehttp, startOpts{delay: o.delay, extra: base})
 	if err != nil {

@@ -11,7 +11,9 @@ import "pipehttp/router"
 // goes to the write stage. A refused request is answered 503 with
 // Retry-After there, by the route worker, and counted as shed by the route
 // stage (reason "admission"). The door (accept) and the other routes are not
-// touched: a class that misses its latency target is shed alone.
+// touched: a class that misses its latency target is shed alone. A file
+// request answered from the file handler's memory cache in the route stage
+// (CacheServer) is not asked: it queues nowhere.
 //
 // Off, it costs one nil check per request (Config is immutable once New
 // returns, so no atomic load is needed). On, it costs one interface call,

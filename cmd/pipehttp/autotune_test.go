@@ -56,7 +56,8 @@ func TestAutotuneThroughBinary(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("f"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := startBinary(t, "--admin-addr", "127.0.0.1:0", "--directory", dir, "--files-delay", "20ms",
+	// --file-cache=0: from memory, /files/f would never reach the file pool.
+	p := startBinary(t, "--admin-addr", "127.0.0.1:0", "--directory", dir, "--files-delay", "20ms", "--file-cache=0",
 		"--file-workers", "1", "--autotune", "--autotune-interval", "100ms", "--autotune-wait", "file=20ms",
 		"--file-workers-max", "3", "--target-p99", "echo=1s")
 	var admin string
