@@ -127,24 +127,17 @@ func New(srv Target, gate *Gate, cfg Config) (*Tuner, error) {
 		if !ok {
 			continue
 		}
-		if gate == nil || gate.buckets[mustRoute(class)] == nil {
+		route, _ := routeOf(class) // a class of Classes: no error
+		if gate == nil || gate.buckets[route] == nil {
 			return nil, fmt.Errorf("autotune: class %q has a target but the gate has no bucket for it", class)
 		}
 		law, err := NewAdmissionLaw(p)
 		if err != nil {
 			return nil, fmt.Errorf("autotune: class %s: %w", class, err)
 		}
-		t.classes = append(t.classes, &classControl{class: class, route: mustRoute(class), law: law})
+		t.classes = append(t.classes, &classControl{class: class, route: route, law: law})
 	}
 	return t, nil
-}
-
-func mustRoute(class string) int {
-	i, err := routeOf(class)
-	if err != nil {
-		return len(pipeline.RouteNames()) // never a bucket
-	}
-	return i
 }
 
 // Run runs the controllers every Interval until ctx is done, then returns
