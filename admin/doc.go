@@ -7,6 +7,7 @@
 //	GET  /debug/pipeline                  the live dashboard (HTML, assets embedded)
 //	GET  /debug/pipeline.json             pipeline.Stats of the watched server as JSON
 //	POST /debug/pipeline/stages/{stage}   resize a stage: body "workers=N" (form) or {"workers":N} (JSON)
+//	GET  /debug/autotune.json             the stage controllers and their decisions (WatchAutotune)
 //
 // The Prometheus client library is used only for its registry, collectors
 // and text encoder; its net/http handler is not, so no net/http server is

@@ -165,6 +165,7 @@ const (
 	reasonClientGone                   // write: the client reset or closed mid-response
 	reasonWriteTimeout                 // write: the client read nothing for WriteTimeout
 	reasonOverflow                     // poll: a batch waited on the overflow list (delayed, not refused)
+	reasonAdmission                    // route: refused by Config.Admission, 503 (gate.go)
 	nReasons
 )
 
@@ -174,6 +175,7 @@ var reasonNames = [nReasons]string{
 	"queue_full",
 	"client_gone", "write_timeout",
 	"overflow",
+	"admission",
 }
 
 // parseReason is the reason a request failed parsing with status.

@@ -176,6 +176,9 @@ func (s *Server) routeOne(j *job, k *catcher) router.Kind {
 		}
 	}
 	j.route = classify(j.req.Path, j.kind)
+	if s.cfg.Admission != nil {
+		s.gate(j) // gate.go
+	}
 	return j.kind
 }
 

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"pipehttp/admin"
+	"pipehttp/autotune"
 	"pipehttp/files"
 	"pipehttp/parser"
 	"pipehttp/pipeline"
@@ -77,6 +78,7 @@ type options struct {
 	accessLog       string // "" off, "-" stdout, else a file appended to
 	logFormat       string // "text" or "json"
 	cfg             pipeline.Config
+	tune            autotune.Flags // autotune.go
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -98,7 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.ParseWorkers, "parse-workers", procs, "parse stage workers")
 	fs.IntVar(&c.RouteWorkers, "route-workers", procs, "route stage workers")
 	fs.IntVar(&c.WriteWorkers, "write-workers", procs, "write stage workers")
-	fs.IntVar(&c.FileWorkers, "file-workers", 4*procs, "file-I/O pool workers (fixed)")
+	fs.IntVar(&c.FileWorkers, "file-workers", 4*procs, "file-I/O pool workers (fixed; with --autotune the starting count, up to --file-workers-max)")
 	fs.IntVar(&o.queue, "queue", 1024, "capacity of the parse, route and write queues unless set one by one")
 	fs.IntVar(&c.ParseQueue, "parse-queue", 0, "parse queue capacity (default --queue)")
 	fs.IntVar(&c.RouteQueue, "route-queue", 0, "route queue capacity (default --queue)")
@@ -125,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9421", "admin listener for /metrics, /debug/pipeline and live resizing (empty: off)")
 	fs.StringVar(&o.accessLog, "access-log", "", "access log: one line per request to this file, or - for stdout (default off)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "format of the server log and the access log: text or json")
+	o.tune.Register(fs)
 	// Flags may come before and after the positional arguments, as in
 	// "pipehttp site --port 8000".
 	var positional []string
@@ -170,6 +173,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		c.MinRate = -1 // the flag's 0 is "no minimum"; the Config's is "the default"
 	}
 	c.Addr = net.JoinHostPort(o.host, strconv.Itoa(o.port))
+	if err := o.checkAutotune(); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -369,13 +375,19 @@ func run(args []string, stderr io.Writer) error {
 		defer sh.Close()
 		handlers.Static = sh
 	}
+	tune, err := o.prepareAutotune()
+	if err != nil {
+		return err
+	}
 	srv, err := pipeline.New(o.cfg, handlers, log)
 	if err != nil {
 		return err
 	}
 	var adminSrv *pipeline.Server
+	var adminRouter *admin.Router
 	if o.adminAddr != "" {
-		adminSrv, err = admin.NewServer(o.adminAddr, admin.New(srv, log), log)
+		adminRouter = admin.New(srv, log)
+		adminSrv, err = admin.NewServer(o.adminAddr, adminRouter, log)
 		switch {
 		case err != nil && o.adminExplicit:
 			srv.Shutdown(context.Background()) // not serving yet: closes the listener
@@ -384,9 +396,17 @@ func run(args []string, stderr io.Writer) error {
 			// The default address is taken (another pipehttp, say): serve
 			// without the admin listener rather than not at all.
 			log.Warn("admin listener off: default address unavailable; set --admin-addr", "addr", o.adminAddr, "err", err)
-			adminSrv = nil
+			adminSrv, adminRouter = nil, nil
 		}
 	}
+	if err := tune.start(&o, srv, adminRouter, log); err != nil {
+		srv.Shutdown(context.Background())
+		if adminSrv != nil {
+			adminSrv.Shutdown(context.Background())
+		}
+		return err
+	}
+	defer tune.stop()
 	banner(log, srv, o)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
