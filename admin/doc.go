@@ -9,6 +9,7 @@
 //	POST /debug/pipeline/stages/{stage}   resize a stage: body "workers=N" (form) or {"workers":N} (JSON)
 //	GET  /healthz                         200 while the process is alive
 //	GET  /readyz                          200 while it takes new work; 503 once draining (Router.SetDraining)
+//	GET  /debug/autotune.json             the stage controllers and their decisions (WatchAutotune)
 //
 // The admin listener keeps a few descriptors in reserve and serves from
 // them when the process has run out (pipeline.Ops.ServeSpare), so health

@@ -35,7 +35,8 @@ type Router struct {
 	registry *prometheus.Registry
 	format   expfmt.Format
 	log      *slog.Logger
-	draining atomic.Bool // /readyz answers 503 (health.go)
+	draining atomic.Bool                         // /readyz answers 503 (health.go)
+	pages    map[string]func(*response.Response) // more GET pages (WatchAutotune); set before serving
 }
 
 // New returns a Router for target. Its registry holds the pipeline's
@@ -91,6 +92,12 @@ func (rt *Router) Route(req *parser.Request, resp *response.Response) router.Kin
 		default:
 			answer(resp, 200, "text/html; charset=utf-8", []byte(index))
 		}
+	case rt.pages[path] != nil:
+		if !get {
+			methodNotAllowed(resp, "GET, HEAD")
+			break
+		}
+		rt.pages[path](resp)
 	default:
 		answer(resp, 404, "text/plain; charset=utf-8", []byte("not found\n"))
 	}

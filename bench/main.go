@@ -7,6 +7,7 @@
 //	go run . sweep [-stages parse,route] [-workers 1,2,4] [-queues 1,64,1024]
 //	go run . micro [-benchtime 1s]
 //	go run . profile [-scenario echo64] [-server pipehttp]
+//	go run . autotune [-experiments converge,overload] [-out ../docs]
 //
 // Each server runs pinned to one CPU (taskset -c 1) and the load generator to
 // the other (taskset -c 0). Servers alternate within every round (A B C … A B
@@ -44,8 +45,10 @@ func main() {
 		err = microMain(args)
 	case "profile":
 		err = profileMain(args)
+	case "autotune":
+		err = autotuneMain(args)
 	default:
-		err = fmt.Errorf("unknown command %q (run, sweep, micro, profile)", cmd)
+		err = fmt.Errorf("unknown command %q (run, sweep, micro, profile, autotune)", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -9,12 +9,23 @@ import (
 )
 
 // Representation is one representation of a file as a 200 would send it
-// whole: Size bytes of File from offset 0.
+// whole: Size bytes of File from offset 0, or, when File is nil, Body (a
+// copy in memory that is shared and never modified: responses refer to it
+// with response.SetSharedBody).
 type Representation struct {
 	File        *os.File
+	Body        []byte
 	Size        int64
 	ContentType string
 	Validators  Validators
+}
+
+// drop releases what a representation holds once the answer does not
+// need it.
+func (rep Representation) drop() {
+	if rep.File != nil {
+		rep.File.Close()
+	}
 }
 
 // Answer evaluates req's preconditions (RFC 9110 §13.2.2) and, for a GET,
@@ -44,12 +55,12 @@ func Answer(req *parser.Request, resp *response.Response, rep Representation, fo
 		response.Field{Name: "Last-Modified", Value: v.LastModified()})
 	switch precondition(req, v) {
 	case 304:
-		rep.File.Close()
+		rep.drop()
 		resp.Status = 304
 		resp.ContentType = ""
 		return true
 	case 412:
-		rep.File.Close()
+		rep.drop()
 		resp.Fields = resp.Fields[:0]
 		resp.Vary = ""
 		resp.Error(412, form)
@@ -65,20 +76,25 @@ func Answer(req *parser.Request, resp *response.Response, rep Representation, fo
 	}
 	switch ranges, outcome := parseRange(fields[0], rep.Size); outcome {
 	case rangeUnsatisfiable:
-		rep.File.Close()
+		rep.drop()
 		resp.Fields = append(resp.Fields, response.Field{Name: "Content-Range", Value: "bytes */" + strconv.FormatInt(rep.Size, 10)})
 		resp.Error(416, form)
 		return true
 	case rangeSatisfiable:
 		resp.Status = 206
 		resp.ContentType = rep.ContentType
-		resp.File = rep.File
 		if len(ranges) == 1 {
-			resp.FileOffset, resp.FileSize = ranges[0].start, ranges[0].length
-			resp.Fields = append(resp.Fields, response.Field{Name: "Content-Range", Value: contentRange(ranges[0], rep.Size)})
+			r := ranges[0]
+			if rep.File != nil {
+				resp.File, resp.FileOffset, resp.FileSize = rep.File, r.start, r.length
+			} else {
+				resp.SetSharedBody(rep.Body[r.start : r.start+r.length : r.start+r.length])
+			}
+			resp.Fields = append(resp.Fields, response.Field{Name: "Content-Range", Value: contentRange(r, rep.Size)})
 			return true
 		}
-		setMultipart(resp, ranges, rep.ContentType, rep.Size)
+		resp.File = rep.File
+		setMultipart(resp, ranges, rep.ContentType, rep.Size, rep.Body)
 		return true
 	}
 	return false

@@ -22,6 +22,9 @@ type Validators struct {
 	etag string
 	// modTime is Last-Modified: whole seconds, never later than now.
 	modTime time.Time
+	// lastModified is modTime formatted, once: a cached representation is
+	// answered many times.
+	lastModified string
 	// strongDate says modTime is a strong validator, which If-Range needs:
 	// it is at least a second before now (RFC 9110 §8.8.2.2).
 	strongDate bool
@@ -47,16 +50,14 @@ func NewValidators(fi fs.FileInfo, coding string, now time.Time) Validators {
 	if lm.After(now) {
 		lm = now.Truncate(time.Second)
 	}
-	return Validators{etag: string(b), modTime: lm, strongDate: now.Sub(mt) >= time.Second}
+	return Validators{etag: string(b), modTime: lm, lastModified: lm.UTC().Format(httpDate), strongDate: now.Sub(mt) >= time.Second}
 }
 
 // ETag is the strong entity-tag, quotes included.
 func (v Validators) ETag() string { return v.etag }
 
 // LastModified is the Last-Modified value, an IMF-fixdate.
-func (v Validators) LastModified() string {
-	return v.modTime.UTC().Format(httpDate)
-}
+func (v Validators) LastModified() string { return v.lastModified }
 
 // precondition evaluates the preconditions of a GET or HEAD in the order
 // of RFC 9110 §13.2.2 and returns 304 or 412 when one decides the answer,

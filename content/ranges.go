@@ -185,8 +185,9 @@ func appendContentRange(b []byte, r byteRange, size int64) []byte {
 
 // setMultipart makes resp's body a multipart/byteranges of the ranges
 // (RFC 9110 §14.6): the part heads are bytes in resp.Body, the part bodies
-// ranges of resp.File, sent with sendfile.
-func setMultipart(resp *response.Response, ranges []byteRange, ctype string, size int64) {
+// ranges of resp.File, sent with sendfile, or, when resp.File is nil,
+// slices of data, the representation in memory.
+func setMultipart(resp *response.Response, ranges []byteRange, ctype string, size int64, data []byte) {
 	var bnd [32]byte
 	const hex = "0123456789abcdef"
 	for i, x := 0, rand.Uint64(); i < 16; i, x = i+1, x>>4 {
@@ -224,9 +225,11 @@ func setMultipart(resp *response.Response, ranges []byteRange, ctype string, siz
 	parts := resp.Parts[:0]
 	from := 0
 	for i, r := range ranges {
-		parts = append(parts,
-			response.Part{Data: body[from:ends[i]:ends[i]]},
-			response.Part{Offset: r.start, Size: r.length})
+		part := response.Part{Offset: r.start, Size: r.length}
+		if resp.File == nil { // in memory: the part is a slice of the shared copy
+			part = response.Part{Data: data[r.start : r.start+r.length : r.start+r.length]}
+		}
+		parts = append(parts, response.Part{Data: body[from:ends[i]:ends[i]]}, part)
 		from = ends[i]
 	}
 	resp.Parts = append(parts, response.Part{Data: body[from:ends[len(ranges)]:ends[len(ranges)]]})

@@ -3,6 +3,7 @@ package files
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"time"
 
@@ -61,6 +62,11 @@ type Handler struct {
 	// response is filled (for logging; the client sees only the status).
 	// It runs on the file worker and must not retain req's bytes.
 	OnError func(req *parser.Request, status int, err error)
+
+	// Cache, if set, keeps small files in memory: Serve fills it, and
+	// ServeCached answers from it without touching the disk. Default nil:
+	// every GET opens the file.
+	Cache *MemCache
 }
 
 const (
@@ -117,28 +123,80 @@ func (h *Handler) serve(req *parser.Request, resp *response.Response) error {
 			return fmt.Errorf("%s %q: %w", req.Method, name, ErrLengthRequired)
 		}
 		created, err := h.Store.Put(name, req.Body)
+		if h.Cache != nil {
+			h.Cache.drop(name)
+		}
 		if err != nil {
 			return err
 		}
 		h.stored(req, resp, created)
 		return nil
 	}
+	var fill uint64
+	if h.Cache != nil {
+		fill = h.Cache.fillStarts()
+	}
 	f, fi, err := h.Store.Get(name)
 	if err != nil {
 		return err
 	}
-	const ctype = "application/octet-stream"
-	rep := content.Representation{File: f, Size: fi.Size(), ContentType: ctype,
-		Validators: content.NewValidators(fi, "", time.Now())}
+	now := time.Now()
+	rep := content.Representation{File: f, Size: fi.Size(), ContentType: fileType,
+		Validators: content.NewValidators(fi, "", now)}
+	if c := h.Cache; c != nil && fi.Size() <= c.MaxFile {
+		// Small enough to keep: read it whole (one read), close it, and
+		// answer from the copy, which the next requests share.
+		body := make([]byte, fi.Size())
+		if n, err := f.ReadAt(body, 0); n == len(body) && (err == nil || err == io.EOF) {
+			f.Close()
+			c.put(name, body, rep.Validators, now.UnixNano(), fill)
+			rep.File, rep.Body = nil, body
+		}
+	}
+	h.answer(req, resp, rep)
+	return nil
+}
+
+// fileType is the Content-Type of every /files/ response.
+const fileType = "application/octet-stream"
+
+// answer fills resp from rep, a representation of the file asked for.
+func (h *Handler) answer(req *parser.Request, resp *response.Response, rep content.Representation) {
 	if content.Answer(req, resp, rep, h.form(req)) {
-		return nil
+		return
 	}
 	resp.Status = 200
-	resp.ContentType = ctype
-	resp.File = f
+	resp.ContentType = fileType
+	if rep.File == nil {
+		resp.SetSharedBody(rep.Body)
+		return
+	}
+	resp.File = rep.File
 	resp.FileOffset = 0
-	resp.FileSize = fi.Size()
-	return nil
+	resp.FileSize = rep.Size
+}
+
+// ServeCached answers a GET or HEAD of a file that is in Cache from memory
+// and reports true. Anything else — another method, a miss, an expired
+// entry, a name with escapes (the cache is keyed by decoded names) — it
+// leaves alone and reports false: the request then goes to Serve. It never
+// touches the disk, so the pipeline runs it outside the file pool.
+func (h *Handler) ServeCached(req *parser.Request, resp *response.Response) bool {
+	c := h.Cache
+	if c == nil || !(req.MethodIs("GET") || req.MethodIs("HEAD")) {
+		return false
+	}
+	escaped, ok := bytes.CutPrefix(req.Path, []byte("/files/"))
+	if !ok || len(escaped) == 0 || bytes.IndexByte(escaped, '%') >= 0 {
+		return false
+	}
+	e := c.get(escaped, time.Now().UnixNano())
+	if e == nil {
+		return false
+	}
+	resp.HeadOnly = req.MethodIs("HEAD")
+	h.answer(req, resp, content.Representation{Body: e.body, Size: int64(len(e.body)), ContentType: fileType, Validators: e.validators})
+	return true
 }
 
 // stored answers a successful upload: POST is always 201 (the classic

@@ -71,6 +71,9 @@ func (r *Receiver) Finish(resp *response.Response) {
 	created := false
 	if err == nil {
 		created, err = r.upload.Commit()
+		if c := r.h.Cache; c != nil {
+			c.drop(r.upload.name)
+		}
 	} else {
 		r.upload.Abort()
 	}

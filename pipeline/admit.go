@@ -84,32 +84,44 @@ func (s *Server) waitingRoom() {
 			waiting[0] = nil
 			waiting = waiting[1:]
 		case <-timer.C:
+			// Jobs that arrived together expire together: their answers
+			// go to the write stage as batches, not one hand-off each.
 			now := time.Now()
+			out := getBatch()
 			for len(waiting) > 0 && !waiting[0].admitBy.After(now) {
-				s.shed(waiting[0])
+				if s.shed(waiting[0]) {
+					out.conns = append(out.conns, waiting[0].c)
+					if len(out.conns) == maxBatch {
+						s.sendOn(s.writeQ, out)
+						out = getBatch()
+					}
+				}
 				waiting[0] = nil
 				waiting = waiting[1:]
 			}
+			s.sendOn(s.writeQ, out)
 		}
 		timer.Stop()
 	}
 }
 
 // shed answers a file job that could not get into the file pool in time:
-// 503 with Retry-After. A streamed request's body is abandoned with it, so
-// its connection closes after the answer.
-func (s *Server) shed(j *job) {
+// 503 with Retry-After. It reports whether that answered the last job of
+// the connection's batch: the caller then sends the connection (j.c) to the
+// write stage, with others if it has them. A streamed request's body is
+// abandoned with it, so its connection closes after the answer.
+func (s *Server) shed(j *job) (ready bool) {
 	if j.task == taskAbort { // not a request: its connection is gone
 		j.sink.Abort()
 		j.sink = nil
 		s.releaseJob(j)
-		return
+		return false
 	}
 	s.stages[stageFile].stats.shedFor(reasonQueueFull)
 	if j.stream != streamNone {
 		s.abortStream(j.c, j.c.fl, j, 503)
-		return
+		return false
 	}
 	s.refuse(j, 503)
-	s.complete(j)
+	return s.finish(j)
 }

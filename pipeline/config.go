@@ -95,6 +95,13 @@ type Config struct {
 	// per stage. An AccessLog needs the timings, so it overrides this.
 	DisableTiming bool
 
+	// Admission, if not nil, is asked about every routed request in the
+	// route stage; a request it refuses is answered 503 with Retry-After
+	// there (gate.go). Default nil: everything routed is admitted, at the
+	// cost of one nil check per request. Package autotune provides one
+	// driven by per-route latency targets.
+	Admission Admission
+
 	// AccessLog, if not nil, gets one Info record per response, written by
 	// the write stage once the response has left: the client's address,
 	// method, target, protocol, status, bytes (body), referer, user agent,

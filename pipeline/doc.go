@@ -114,8 +114,10 @@
 // histograms), of each route (responses by status class, bytes, latency)
 // and of the connections. Counting is atomics in per-worker shards.
 // Config.AccessLog gets one record per response from the write stage.
-// Server.Resize changes a stage's worker count while it runs. Package
-// admin serves all of this over a second Server.
+// Server.Resize changes a stage's worker count while it runs, and
+// Config.Admission, if set, is asked about every routed request in the
+// route stage (gate.go; package autotune drives both). Package admin
+// serves all of this over a second Server.
 //
 // # Lifecycle
 //

@@ -166,6 +166,7 @@ const (
 	reasonWriteTimeout                 // write: the client read nothing for WriteTimeout
 	reasonOverflow                     // poll: a batch waited on the overflow list (delayed, not refused)
 	reasonNoFDs                        // accept: out of descriptors, 503 from a spare (spare.go)
+	reasonAdmission                    // route: refused by Config.Admission, 503 (gate.go)
 	nReasons
 )
 
@@ -176,6 +177,7 @@ var reasonNames = [nReasons]string{
 	"client_gone", "write_timeout",
 	"overflow",
 	"out_of_fds",
+	"admission",
 }
 
 // parseReason is the reason a request failed parsing with status.

@@ -61,6 +61,9 @@ type poller struct {
 	deadlineSet      int64       // the read deadline set on file, nanotime
 	nextSweep        int64
 	inboxTaken       []*conn
+	harvestFunc      func(uintptr) bool
+	harvested        int
+	harvestErr       error
 }
 
 // wakeSlot is the slot in the wake eventfd's epoll_data (Fd: -1).
@@ -92,6 +95,7 @@ func newPoller(s *Server, capacity int) (*poller, error) {
 	}
 	// os.NewFile sees a non-blocking descriptor and registers it with the
 	// runtime's poller; the File owns epfd from here on.
+	p.harvestFunc = p.harvest
 	p.file = os.NewFile(uintptr(epfd), "epoll")
 	if p.raw, err = p.file.SyscallConn(); err != nil {
 		return fail("epoll descriptor", err)
@@ -210,24 +214,29 @@ func (p *poller) wait() (int, error) {
 		p.file.SetReadDeadline(epoch.Add(time.Duration(due)))
 		p.deadlineSet = due
 	}
-	var n int
-	var werr error
-	err := p.raw.Read(func(epfd uintptr) bool {
-		for {
-			n, werr = sysEpollWait(int(epfd), p.events)
-			if werr != unix.EINTR {
-				break
-			}
-		}
-		return n > 0 || werr != nil
-	})
+	p.harvested, p.harvestErr = 0, nil
+	err := p.raw.Read(p.harvestFunc)
 	switch {
-	case werr != nil:
-		return 0, werr
+	case p.harvestErr != nil:
+		return 0, p.harvestErr
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return 0, nil
 	}
-	return n, err
+	return p.harvested, err
+}
+
+// harvest is the callback of wait's RawConn.Read: it takes what epoll has
+// ready without waiting, and reports whether there was anything (or an
+// error), which ends the wait. It is kept as a func value made once
+// (harvestFunc): a closure made per wait would be an allocation per wake.
+func (p *poller) harvest(epfd uintptr) bool {
+	for {
+		p.harvested, p.harvestErr = sysEpollWait(int(epfd), p.events)
+		if p.harvestErr != unix.EINTR {
+			break
+		}
+	}
+	return p.harvested > 0 || p.harvestErr != nil
 }
 
 // event acts on the readiness flags ev reported for c. Each flag is read

@@ -104,11 +104,13 @@ func (s *Server) route(c *conn, now int64, k *catcher, files []*job) (ready bool
 	fl.pending.Store(int32(len(files)))
 	for i, j := range files {
 		files[i] = nil
-		if !s.admit(j) {
-			s.shed(j) // the file worker, the waiting room or shed answers it
+		// The file worker or the waiting room answers j, or shed does:
+		// if that answered the batch's last job, c is ours again.
+		if !s.admit(j) && s.shed(j) {
+			ready = true
 		}
 	}
-	return false, files[:0]
+	return ready, files[:0]
 }
 
 // putBack ends c's batch before fl.jobs[i]: that request and the ones
@@ -159,7 +161,24 @@ func (s *Server) routeOne(j *job, k *catcher) router.Kind {
 		s.refuse(j, 404)
 		j.kind = router.Inline
 	}
+	if j.kind != router.Inline && j.stream == streamNone {
+		if cs, ok := s.fileHandler(j).(CacheServer); ok {
+			hit := false
+			if r := k.try(func() { hit = cs.ServeCached(&j.req, &j.resp) }); r != nil {
+				s.handlerPanicked(j, r)
+				hit = true
+			}
+			if hit {
+				j.route = classify(j.req.Path, j.kind)
+				j.kind = router.Inline
+				return j.kind
+			}
+		}
+	}
 	j.route = classify(j.req.Path, j.kind)
+	if s.cfg.Admission != nil {
+		s.gate(j) // gate.go
+	}
 	return j.kind
 }
 
@@ -206,14 +225,20 @@ func (s *Server) refuse(j *job, status int) {
 
 // complete marks j's response ready. If it was the last of its batch, the
 // connection goes to the write stage (blocking while the write queue is
-// full). Called by the file stage, the waiting room, and the parse stage for
-// a streamed body it gives up on.
+// full). Called by the file stage, and by the parse stage for a streamed
+// body it gives up on.
 func (s *Server) complete(j *job) {
-	j.t.done = s.now()
-	c := j.c
-	if c.fl.pending.Add(-1) == 0 {
+	if s.finish(j) {
 		b := getBatch()
-		b.conns = append(b.conns, c)
+		b.conns = append(b.conns, j.c)
 		s.sendOn(s.writeQ, b)
 	}
+}
+
+// finish marks j's response ready and reports whether it was the last of
+// its batch: the caller then owns the connection again and sends it to the
+// write stage.
+func (s *Server) finish(j *job) bool {
+	j.t.done = s.now()
+	return j.c.fl.pending.Add(-1) == 0
 }

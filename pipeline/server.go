@@ -53,6 +53,15 @@ type Handlers struct {
 	ErrorForm func(req *parser.Request) response.ErrorForm
 }
 
+// CacheServer is what a FileHandler may also implement to answer some
+// requests from memory: ServeCached fills resp and reports true, or leaves
+// it alone and reports false. It must not block (no disk I/O, no waiting):
+// the route stage calls it before handing a request to the file pool, so a
+// hit never waits behind a slow disk (*files.Handler implements it).
+type CacheServer interface {
+	ServeCached(req *parser.Request, resp *response.Response) bool
+}
+
 // MethodChecker is what a Router may also implement to say, from a head
 // alone, whether its route takes the method: 0, or the status (404, 405
 // with the Allow value, 501) the request gets instead. The pipeline asks it

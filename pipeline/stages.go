@@ -73,7 +73,7 @@ func (s *Server) initStages() {
 			[]reason{reasonBadRequest, reasonURITooLong, reasonHeaderTooLarge, reasonBodyTooLarge, reasonUnsupported, reasonHeaderTimeout, reasonBodyTimeout},
 			func() (int, int) { return len(s.parseQ), cap(s.parseQ) }, s.parseWorker, func() bool { return offerNil(s.parseQ) }},
 		stageRoute: {"route", c.RouteWorkers, "blocks the parse stage",
-			nil, func() (int, int) { return len(s.routeQ), cap(s.routeQ) }, s.routeWorker, func() bool { return offerNil(s.routeQ) }},
+			[]reason{reasonAdmission}, func() (int, int) { return len(s.routeQ), cap(s.routeQ) }, s.routeWorker, func() bool { return offerNil(s.routeQ) }},
 		stageFile: {"file", c.FileWorkers, "waiting room for QueueWait, then 503 with Retry-After",
 			[]reason{reasonQueueFull}, func() (int, int) { return len(s.fileQ), cap(s.fileQ) }, s.fileWorker, func() bool { return offerNil(s.fileQ) }},
 		stageWrite: {"write", c.WriteWorkers, "blocks the route and file stages; the poller overflows",

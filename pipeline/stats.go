@@ -94,7 +94,8 @@ type StageStats struct {
 	Taken     uint64 `json:"taken"`
 	// Shed counts items the stage refused or failed: for accept, errors
 	// from accept(2); for parse, requests rejected as malformed or too
-	// large and heads or bodies that timed out; for file, requests answered
+	// large and heads or bodies that timed out; for route, requests
+	// Config.Admission refused (answered 503); for file, requests answered
 	// 503 because the queue stayed full; for write, connections whose
 	// client went away or stopped reading mid-response.
 	Shed uint64 `json:"shed"`

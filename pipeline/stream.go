@@ -156,7 +156,7 @@ func (s *Server) parseStream(c *conn, fl *flight, j *job, now int64) action {
 	case j.bodyDone || (decoded > 0 && (held > holdSize || full)):
 		j.task = taskBody
 		if !s.admit(j) {
-			s.shed(j)
+			s.shed(j) // a streamed job: shed aborts it and sends c on itself
 		}
 		return actGone
 	case fl.eof:

@@ -4,6 +4,7 @@
 //	client bigread  --addr A --path /files/big --conns 1 --duration 5s
 //	client idle     --addr A --conns 10000      (holds them until stdin closes)
 //	client slowload --addr A --path /files/small --conns 1000
+//	client mixed    --addr A --duration 30s --echo-rate 2000 --file-rate 160   (mixed.go)
 //
 // bigread fetches a large file over keep-alive connections, reading the body
 // in 1 MiB chunks (wrk reads 8 KiB at a time, which caps it). idle opens
@@ -33,6 +34,15 @@ func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: client bigread|idle|slowload [flags]")
 		os.Exit(2)
+	}
+	if os.Args[1] == "mixed" { // its own flags (mixed.go)
+		out, err := mixedMain(os.Args[2:])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "client:", err)
+			os.Exit(1)
+		}
+		json.NewEncoder(os.Stdout).Encode(out)
+		return
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:4221", "server address")

@@ -248,8 +248,10 @@ func TestHostilePipelinedFilesAreCapped(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "x.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// --file-cache=0: the files must be opened by the file pool, not
+	// answered from memory.
 	p := startBinary(t, "--directory", dir, "--file-workers", "1", "--file-queue", "8",
-		"--files-delay", "100ms", "--queue-wait", "10s")
+		"--files-delay", "100ms", "--queue-wait", "10s", "--file-cache=0")
 	pid := p.cmd.Process.Pid
 
 	var batch strings.Builder

@@ -58,6 +58,7 @@ import (
 
 	"pipehttp/accesslog"
 	"pipehttp/admin"
+	"pipehttp/autotune"
 	"pipehttp/files"
 	"pipehttp/parser"
 	"pipehttp/pipeline"
@@ -91,6 +92,8 @@ type options struct {
 	port            int
 	queue           int
 	filesDelay      time.Duration
+	fileCache       int64         // bytes of small files kept in memory (0: off)
+	fileCacheValid  time.Duration // how long a cached file is trusted
 	shutdownTimeout time.Duration
 	statsInterval   time.Duration
 	adminAddr       string // "" turns the admin listener off
@@ -100,6 +103,7 @@ type options struct {
 	accessFormat    string // "text", "json" or "combined"; default logFormat
 	drainDelay      time.Duration
 	cfg             pipeline.Config
+	tune            autotune.Flags // autotune.go
 }
 
 const usage = `usage: pipehttp [flags] [DIR]
@@ -135,7 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.ParseWorkers, "parse-workers", procs, "parse stage workers")
 	fs.IntVar(&c.RouteWorkers, "route-workers", procs, "route stage workers")
 	fs.IntVar(&c.WriteWorkers, "write-workers", procs, "write stage workers")
-	fs.IntVar(&c.FileWorkers, "file-workers", 4*procs, "file-I/O pool workers (fixed)")
+	fs.IntVar(&c.FileWorkers, "file-workers", 4*procs, "file-I/O pool workers (fixed; with --autotune the starting count, up to --file-workers-max)")
 	fs.IntVar(&o.queue, "queue", 1024, "capacity of the parse, route and write queues unless set one by one")
 	fs.IntVar(&c.ParseQueue, "parse-queue", 0, "parse queue capacity (default --queue)")
 	fs.IntVar(&c.RouteQueue, "route-queue", 0, "route queue capacity (default --queue)")
@@ -154,6 +158,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.Limits.MaxHeaderBytes, "max-header-bytes", 16384, "header section bytes (431 past it)")
 	fs.IntVar(&c.Limits.MaxHeaders, "max-headers", 100, "header fields (431 past it)")
 	fs.Int64Var(&c.Limits.MaxBody, "max-body", 64<<20, "request body bytes (413 past it)")
+	fs.Int64Var(&o.fileCache, "file-cache", 16<<20, "bytes of small /files/ files (up to 64 KiB each) kept in memory, answered without the disk (0: off)")
+	fs.DurationVar(&o.fileCacheValid, "file-cache-valid", time.Second, "how long a cached file is trusted before it is read again (changes made behind the server's back show after this; uploads through it at once)")
 	fs.DurationVar(&o.filesDelay, "files-delay", 0, "slow-disk simulation: every file operation takes at least this long")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit, from the listener's close; in-flight requests are abandoned after it (exit status 3)")
 	fs.DurationVar(&o.drainDelay, "drain-delay", 0, "on SIGTERM/SIGINT, answer /readyz 503 for this long before closing the listener, so a load balancer's health check notices first")
@@ -164,6 +170,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.accessLog, "access-log", "", "access log: one line per request to this file, or - for stdout (default off)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "format of the server log (and of the access log, unless --access-log-format): text or json")
 	fs.StringVar(&o.accessFormat, "access-log-format", "", "format of the access log: text, json or combined (the Combined Log Format); default --log-format")
+	o.tune.Register(fs)
 	// Flags may come before and after the positional arguments, as in
 	// "pipehttp site --port 8000".
 	var positional []string
@@ -215,6 +222,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		c.MinRate = -1 // the flag's 0 is "no minimum"; the Config's is "the default"
 	}
 	c.Addr = net.JoinHostPort(o.host, strconv.Itoa(o.port))
+	if err := o.checkAutotune(); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -254,6 +264,8 @@ var flagBounds = map[string]struct{ lo, hi int64 }{
 	"drain-delay":      {0, int64(time.Hour)},
 	"idle-grace":       {0, int64(time.Hour)},
 	"files-delay":      {0, int64(time.Hour)},
+	"file-cache":       {0, 1 << 40},
+	"file-cache-valid": {1, int64(24 * time.Hour)},
 	"stats-interval":   {0, int64(24 * time.Hour)},
 }
 
@@ -397,6 +409,9 @@ func run(args []string, stderr io.Writer) error {
 		}
 		defer store.Close()
 		fh := &files.Handler{Store: store, Delay: o.filesDelay, ReadOnly: !o.uploads, TextErrors: o.root != "", OnError: onError}
+		if o.fileCache > 0 {
+			fh.Cache = files.NewMemCache(64<<10, o.fileCache, o.fileCacheValid)
+		}
 		handlers.Files = fh
 		handlers.Receive = receiver(fh)
 		if o.uploads {
@@ -417,18 +432,22 @@ func run(args []string, stderr io.Writer) error {
 		defer sh.Close()
 		handlers.Static = sh
 	}
+	tune, err := o.prepareAutotune()
+	if err != nil {
+		return err
+	}
 	srv, err := pipeline.New(o.cfg, handlers, log)
 	if err != nil {
 		return err
 	}
 	var adminSrv *pipeline.Server
-	var adminRt *admin.Router
+	var adminRouter *admin.Router
 	if o.adminAddr != "" || in.admin != nil {
-		adminRt = admin.New(srv, log)
+		adminRouter = admin.New(srv, log)
 		cfg := admin.Config(o.adminAddr)
 		cfg.ReusePort = o.cfg.ReusePort
 		cfg.Listener = in.admin
-		adminSrv, err = admin.NewServerWith(cfg, adminRt, log)
+		adminSrv, err = admin.NewServerWith(cfg, adminRouter, log)
 		switch {
 		case err != nil && (o.adminExplicit || in.admin != nil):
 			srv.Shutdown(context.Background()) // not serving yet: closes the listener
@@ -437,12 +456,20 @@ func run(args []string, stderr io.Writer) error {
 			// The default address is taken (another pipehttp, say): serve
 			// without the admin listener rather than not at all.
 			log.Warn("admin listener off: its default address is in use (another pipehttp?); choose one with --admin-addr", "addr", o.adminAddr)
-			adminSrv, adminRt = nil, nil
+			adminSrv, adminRouter = nil, nil
 		}
 	}
 	// The servers hold duplicates of inherited sockets: ours must go, or
 	// the socket would stay open (and fill its backlog) after a shutdown.
 	in.close()
+	if err := tune.start(&o, srv, adminRouter, log); err != nil {
+		srv.Shutdown(context.Background())
+		if adminSrv != nil {
+			adminSrv.Shutdown(context.Background())
+		}
+		return err
+	}
+	defer tune.stop()
 	rlimit := checkFDLimit(log, srv.Config().MaxConns, srv.Config().FileWorkers)
 	if o.cfg.ReusePort {
 		reusePortNotice(log)
@@ -486,7 +513,7 @@ func run(args []string, stderr io.Writer) error {
 				continue
 			}
 			log.Info("shutting down", "signal", sig.String(), "drain_delay", o.drainDelay, "timeout", o.shutdownTimeout)
-			return drain(log, srv, adminRt, o, signals, served)
+			return drain(log, srv, adminRouter, o, signals, served)
 		}
 	}
 }
