@@ -6,6 +6,7 @@ package main
 // systemd does, across restarts.
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -90,9 +91,14 @@ func TestSocketActivation(t *testing.T) {
 	syscall.Bind(sock, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
 	notListening := os.NewFile(uintptr(sock), "not listening")
 	defer notListening.Close()
-	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, binary, "--admin-addr", "")
+	// A binary that wrongly serves must not outlive the test, nor take a
+	// fixed port: bounded, and on an ephemeral loopback port.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, binary, "--host", "127.0.0.1", "--port", "0", "--admin-addr", "")
 	cmd.Env = append(os.Environ(), "LISTEN_FDS=1")
 	cmd.ExtraFiles = []*os.File{notListening}
+	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "not a listening socket") {
 		t.Errorf("a socket that does not listen: %v\n%s", err, out)

@@ -414,7 +414,11 @@ func TestDefaultAdminAddressTaken(t *testing.T) {
 	}
 	stop(t, p)
 
-	out, err := exec.Command(binary, "--port", "0", "--admin-addr", defaultAdmin).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // should it start after all
+	defer cancel()
+	explicit := exec.CommandContext(ctx, binary, "--host", "127.0.0.1", "--port", "0", "--admin-addr", defaultAdmin)
+	explicit.WaitDelay = time.Second
+	out, err := explicit.CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "address already in use") {
 		t.Errorf("explicit --admin-addr that is taken: %v\n%s", err, out)
