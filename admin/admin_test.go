@@ -28,10 +28,11 @@ func TestMain(m *testing.M) {
 }
 
 type servers struct {
-	main      *pipeline.Server
-	addr      string // the main server
-	adminAddr string
-	dir       string
+	main        *pipeline.Server
+	addr        string // the main server
+	adminAddr   string
+	adminRouter *admin.Router
+	dir         string
 }
 
 // startServers runs a pipehttp server and its admin listener on loopback
@@ -48,7 +49,8 @@ func startServers(t testing.TB, cfg pipeline.Config, filesDelay time.Duration) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	adm, err := admin.NewServer("127.0.0.1:0", admin.New(srv, nil), slog.New(slog.DiscardHandler))
+	rt := admin.New(srv, nil)
+	adm, err := admin.NewServer("127.0.0.1:0", rt, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +77,7 @@ func startServers(t testing.TB, cfg pipeline.Config, filesDelay time.Duration) *
 			t.Fatalf("%s does not answer", addr)
 		}
 	}
-	return &servers{main: srv, addr: srv.Addr().String(), adminAddr: adm.Addr().String(), dir: dir}
+	return &servers{main: srv, addr: srv.Addr().String(), adminAddr: adm.Addr().String(), adminRouter: rt, dir: dir}
 }
 
 // client makes plain HTTP requests without keeping connections (so goleak

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -34,6 +35,7 @@ type Router struct {
 	registry *prometheus.Registry
 	format   expfmt.Format
 	log      *slog.Logger
+	draining atomic.Bool                         // /readyz answers 503 (health.go)
 	pages    map[string]func(*response.Response) // more GET pages (WatchAutotune); set before serving
 }
 
@@ -63,6 +65,12 @@ func (rt *Router) Route(req *parser.Request, resp *response.Response) router.Kin
 	get := method == "GET" || method == "HEAD"
 	resp.HeadOnly = method == "HEAD"
 	switch {
+	case path == "/healthz" || path == "/readyz":
+		if !get {
+			methodNotAllowed(resp, "GET, HEAD")
+			break
+		}
+		rt.health(path, resp)
 	case strings.HasPrefix(path, stagesPrefix):
 		if method != "POST" {
 			methodNotAllowed(resp, "POST")
@@ -100,6 +108,7 @@ const index = `<!doctype html><title>pipehttp admin</title><ul>
 <li><a href="/debug/pipeline">/debug/pipeline</a> — live dashboard
 <li><a href="/debug/pipeline.json">/debug/pipeline.json</a> — snapshot as JSON
 <li><a href="/metrics">/metrics</a> — Prometheus metrics
+<li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a> — alive; ready for new work (503 while draining)
 </ul>
 `
 
@@ -251,6 +260,9 @@ func Config(addr string) pipeline.Config {
 		WriteQueue:    64,
 		MaxConns:      256,
 		DisableTiming: true,
+		// Reachable when the public side has exhausted the process's
+		// descriptors: serve from a few spares (health.go).
+		Ops: pipeline.Ops{SpareFDs: spareFDs, ServeSpare: true},
 	}
 }
 
@@ -258,5 +270,12 @@ func Config(addr string) pipeline.Config {
 // endpoints, configured by Config. Run it with Serve and stop it with
 // Shutdown like any pipeline.Server.
 func NewServer(addr string, rt *Router, log *slog.Logger) (*pipeline.Server, error) {
-	return pipeline.New(Config(addr), pipeline.Handlers{Router: rt, Files: notFound{}}, log)
+	return NewServerWith(Config(addr), rt, log)
+}
+
+// NewServerWith is NewServer with a configuration of the caller's: Config
+// changed, say, to listen on an inherited socket (Listener) or with
+// ReusePort.
+func NewServerWith(cfg pipeline.Config, rt *Router, log *slog.Logger) (*pipeline.Server, error) {
+	return pipeline.New(cfg, pipeline.Handlers{Router: rt, Files: notFound{}}, log)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"pipehttp/files"
@@ -74,4 +75,58 @@ func TestRemoveStaleUploads(t *testing.T) {
 		t.Errorf("the live upload was disturbed: created %v, file %q", created, got)
 	}
 	fx.checkSentinel(t)
+}
+
+// Two pipehttp processes serving one directory: one starts (and sweeps)
+// while the other creates an upload's temp file. Whether the sweep gets
+// between the file's creation and its lock and removes it, or holds its
+// lock at that instant, the upload takes another temp name and ends whole.
+//
+// Before (issue 12's restart tests): the upload went on in the removed
+// file and its commit failed (rename: no such file), a PUT answered 404.
+func TestSweepBetweenCreateAndLock(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		sweep func(t *testing.T, other *files.Store, tmp string) (release func())
+	}{
+		{"removed by the sweep", func(t *testing.T, other *files.Store, tmp string) func() {
+			n, err := other.RemoveStaleUploads()
+			if err != nil || n != 1 {
+				t.Errorf("the other store's sweep removed %d (%v), want the new temp file", n, err)
+			}
+			return func() {}
+		}},
+		{"locked by the sweep", func(t *testing.T, _ *files.Store, tmp string) func() {
+			f, err := os.Open(tmp)
+			must(t, err)
+			must(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
+			return func() { os.Remove(tmp); f.Close() } // what the sweep does next
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t)
+			other, err := files.Open(fx.dir)
+			must(t, err)
+			defer other.Close()
+			var release func()
+			files.SetAfterCreate(func(tmp string) {
+				if release == nil {
+					release = tc.sweep(t, other, filepath.Join(fx.dir, tmp))
+				}
+			})
+			defer files.SetAfterCreate(nil)
+			up, err := fx.store.Create("f.txt", 0)
+			must(t, err)
+			release()
+			if _, err := up.Write([]byte("whole")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := up.Commit(); err != nil {
+				t.Fatalf("commit: %v", err)
+			}
+			if b, err := os.ReadFile(filepath.Join(fx.dir, "f.txt")); err != nil || string(b) != "whole" {
+				t.Fatalf("f.txt: %q, %v", b, err)
+			}
+		})
+	}
 }

@@ -85,15 +85,43 @@ func (s *Store) create(root *os.Root, name string) (*Upload, error) {
 		if err != nil {
 			return nil, s.wrap("create", name, err)
 		}
-		// Cannot block: the file is new and nobody else has it open.
+		if afterCreate != nil {
+			afterCreate(tmp)
+		}
+		// The file is new, but between its creation and this lock another
+		// pipehttp serving the directory may be sweeping it as stale
+		// (RemoveStaleUploads, at its start-up): it holds the lock now, or
+		// it held it and removed the file. Either way the file is not ours
+		// any more: leave it to the sweep and take another name.
 		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 			f.Close()
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				continue
+			}
 			root.Remove(tmp)
 			return nil, fmt.Errorf("create %q: lock the temp file: %w", name, err)
+		}
+		if !stillAt(root, f, tmp) {
+			f.Close()
+			continue
 		}
 		return &Upload{root: root, f: f, name: name, tmp: tmp}, nil
 	}
 	return nil, fmt.Errorf("create %q: no free temp name after %d attempts", name, tempAttempts)
+}
+
+// afterCreate, if set, is called between a temp file's creation and its
+// lock (tests: a sweep in another process getting in between).
+var afterCreate func(tmp string)
+
+// stillAt reports whether f is still the file at name in root.
+func stillAt(root *os.Root, f *os.File, name string) bool {
+	held, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := root.Lstat(name)
+	return err == nil && os.SameFile(held, now)
 }
 
 // tempName is the temp file name for an upload to base.

@@ -19,7 +19,8 @@ import (
 // takes them when their bytes arrive, so accepting never blocks and the
 // kernel backlog never becomes a hidden queue. Past MaxConns a connection
 // is answered 503 with Retry-After and closed (with a bounded lingering
-// close, linger.go).
+// close, linger.go); so is one that finds the process out of descriptors,
+// accepted into a spare (spare.go).
 func (s *Server) acceptLoop() error {
 	raw, err := s.ln.SyscallConn()
 	if err != nil {
@@ -27,10 +28,17 @@ func (s *Server) acceptLoop() error {
 	}
 	st := &s.stages[stageAccept]
 	b := getBatch()
-	var failed acceptFailures
 	err = raw.Read(func(lfd uintptr) bool {
+		if s.spares.short.Load() {
+			s.spares.restore()
+		}
 		for {
-			fd, err := sysAccept(int(lfd))
+			fd, peer, err := s.acceptFD(int(lfd))
+			var outOf error // EMFILE or ENFILE: accepted into a spare, if err is nil now
+			if err != nil && outOfFDs(err) {
+				outOf = err
+				fd, peer, err = s.acceptSpare(int(lfd), err)
+			}
 			switch {
 			case err == nil:
 			case err == unix.EAGAIN:
@@ -40,18 +48,29 @@ func (s *Server) acceptLoop() error {
 			case err == unix.EINTR || err == unix.ECONNABORTED || err == unix.EPROTO:
 				continue
 			default:
-				// Out of descriptors or memory: back off like net/http
-				// does rather than spin, and say so at most once a second.
+				// Out of descriptors (and of spares) or memory: back off
+				// like net/http does rather than spin, and say so at most
+				// once a second.
 				s.offer(b)
 				b = getBatch()
 				st.stats.shedFor(reasonAcceptError)
-				failed.note(s, err)
+				s.acceptFailures.note(s, err, false)
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
 			st.stats.shards[0].taken.Add(1)
+			spare := outOf != nil
+			if spare {
+				s.acceptFailures.note(s, outOf, !s.cfg.ServeSpare)
+				if !s.cfg.ServeSpare {
+					s.offer(b)
+					b = getBatch()
+					s.refuseSpare(fd)
+					continue
+				}
+			}
 			now := nanotime()
-			c := &conn{fd: fd, poller: s.pollers[int(s.nextPoller.Add(1))%len(s.pollers)], born: now}
+			c := &conn{fd: fd, poller: s.pollers[int(s.nextPoller.Add(1))%len(s.pollers)], born: now, spare: spare, peer: peer}
 			s.openConns.Add(1)
 			if !s.admission.TryAcquire(1) {
 				s.rejectAtDoor(c, now)
@@ -91,21 +110,6 @@ func (s *Server) offer(b *batch) {
 		}
 	}
 	putBatch(b)
-}
-
-// acceptFailures rate-limits the log of accept(2) failures to one line a
-// second, with how many there were.
-type acceptFailures struct {
-	last  time.Time
-	count int
-}
-
-func (f *acceptFailures) note(s *Server, err error) {
-	f.count++
-	if now := time.Now(); now.Sub(f.last) >= time.Second {
-		s.log.Warn("accept failed; retrying", "err", err, "failures", f.count)
-		f.last, f.count = now, 0
-	}
 }
 
 // doorResponse answers a connection past MaxConns.

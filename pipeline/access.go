@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"pipehttp/parser"
 	"pipehttp/response"
 )
 
@@ -32,7 +33,11 @@ func (s *Server) written(fl *flight, routes *[nRoutes]routeShard, now int64) {
 	fl.observed = fl.sent
 }
 
-// logAccess writes j's access-log record. The stage timings are:
+// logAccess writes j's access-log record: remote (the client's
+// address, "" if unknown), method, target, proto ("HTTP/1.1"), status,
+// bytes, dur, the stage timings, referer and user_agent ("" when the
+// request had none). Package accesslog renders these records in the
+// Combined Log Format. The stage timings are:
 //
 //	parse       first byte read → request complete (head and body)
 //	route_wait  request complete → a route worker took its batch
@@ -51,10 +56,16 @@ func (s *Server) logAccess(j *job, bytes int64, now int64) {
 		return
 	}
 	t := j.t
-	attrs := make([]slog.Attr, 0, 12)
+	attrs := make([]slog.Attr, 0, 16)
+	remote := ""
+	if p := j.c.peer; p != nil {
+		remote = p.String()
+	}
 	attrs = append(attrs,
+		slog.String("remote", remote),
 		slog.String("method", string(j.req.Method)),
 		slog.String("target", string(j.req.Target)),
+		slog.String("proto", protoName(j.req.Version)),
 		slog.Int("status", j.resp.Status),
 		slog.Int64("bytes", bytes),
 		slog.Duration("dur", span(t.start, now)))
@@ -73,7 +84,23 @@ func (s *Server) logAccess(j *job, bytes int64, now int64) {
 		add("route", t.routed, t.done)
 	}
 	add("write_wait", t.done, now)
+	referer, _ := j.req.Header("Referer")
+	attrs = append(attrs,
+		slog.String("referer", string(referer)),
+		slog.String("user_agent", string(j.req.UserAgent)))
 	log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+}
+
+// protoName is the version as the request line spells it; "" for a request
+// that failed before its version was read.
+func protoName(v parser.Version) string {
+	switch v {
+	case parser.HTTP10:
+		return "HTTP/1.0"
+	case parser.HTTP11:
+		return "HTTP/1.1"
+	}
+	return ""
 }
 
 func span(from, to int64) time.Duration { return time.Duration(max(to-from, 0)) }

@@ -103,10 +103,16 @@ type Config struct {
 	Admission Admission
 
 	// AccessLog, if not nil, gets one Info record per response, written by
-	// the write stage once the response has left: method, target, status,
-	// bytes (body), dur (first byte read to response written) and the stage
-	// timings (see access.go). Default nil: no access log, at no cost.
+	// the write stage once the response has left: the client's address,
+	// method, target, protocol, status, bytes (body), referer, user agent,
+	// dur (first byte read to response written) and the stage timings (see
+	// access.go). Default nil: no access log, at no cost (not even the
+	// client's address is kept).
 	AccessLog *slog.Logger
+
+	// Operations (ops.go): where the listening socket comes from and what
+	// happens when the process runs out of descriptors.
+	Ops
 }
 
 // Bounds on Config values. They keep one setting from exhausting memory by
@@ -173,6 +179,7 @@ func (c Config) Defaults() Config {
 		c.MinRate = 1024
 	}
 	c.Limits = c.Limits.WithDefaults()
+	c.Ops = c.Ops.defaults()
 	return c
 }
 
@@ -215,6 +222,9 @@ func (c Config) validate() error {
 		}
 	}
 	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Ops.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -67,6 +68,7 @@ type conn struct {
 	registered bool // in its poller's table and epoll set
 	admitted   bool // holds a MaxConns slot until closed (not a door reject)
 	lingering  bool // being closed (linger.go)
+	spare      bool // accepted into a spare descriptor: put the spare back when closed (spare.go)
 	lingerLeft int  // bytes a lingering connection may still send us
 	// wrote and nodelay: Nagle's algorithm is turned off before the
 	// connection's second write, not at accept. A first write never waits
@@ -75,6 +77,7 @@ type conn struct {
 	wrote, nodelay bool
 	born           int64 // nanotime of accept: a silent new connection gets HeaderTimeout from here
 	fl             *flight
+	peer           *netip.AddrPort // the client's address, kept only for the access log (peer_linux.go)
 
 	// dead means the peer is gone, too slow, or a pipeline panic hit the
 	// connection: the rest of its batch is discarded and the connection
@@ -238,6 +241,9 @@ func (s *Server) closeConn(c *conn) {
 		c.registered = false
 	}
 	sysClose(c.fd)
+	if c.spare {
+		s.spares.restore()
+	}
 	if c.lingering {
 		s.lingering.Add(-1)
 	}

@@ -123,8 +123,20 @@
 //
 // Every goroutine is started by Serve and has an owner that waits for it:
 // the pools are conc.WaitGroups, the producers (accept, poll) errgroups.
-// Shutdown closes the listener at once, closes idle connections, lets
-// in-flight requests finish (their last response says Connection: close),
-// then stops the pollers and closes each queue after every stage that
-// sends on it has stopped, in pipeline order.
+// Shutdown closes the listener the moment it begins, closes idle
+// connections (after Ops.IdleGrace, during which one more request on them
+// is still answered), lets in-flight requests finish (their last response
+// says Connection: close), then stops the pollers and closes each queue
+// after every stage that sends on it has stopped, in pipeline order.
+//
+// # Operations
+//
+// The listening socket is bound from Addr (with SO_REUSEPORT if
+// Ops.ReusePort: several processes share the port, and a new one can start
+// before the old one drains) or inherited (Ops.Listener: systemd socket
+// activation, a supervisor). A few descriptors are held in reserve
+// (spare.go) so that running out of them (EMFILE) answers clients 503
+// with Retry-After instead of leaving them in the backlog; an admin
+// server serves from them instead (Ops.ServeSpare). With an access log,
+// accept4 also records the client's address; without one nothing is kept.
 package pipeline

@@ -376,7 +376,7 @@ func (p *poller) takeInbox() (stopped, sweep bool) {
 // in the table and the ones waiting on the overflow list for a stuck stage
 // alike, so a full queue never suspends a timeout (invariant 12).
 func (p *poller) sweep(now int64) {
-	draining, forced := p.s.draining.Load(), p.s.forced.Load()
+	draining, forced := p.s.closingIdle(now), p.s.forced.Load()
 	p.table.each(func(c *conn) {
 		st := c.state.Load()
 		where := st & whereMask

@@ -88,6 +88,9 @@ type Server struct {
 	openConns  atomic.Int64 // accepted and not yet closed
 	lingering  atomic.Int64 // closing with a lingering close (linger.go)
 
+	spares         spares // descriptors in reserve for EMFILE (spare.go)
+	acceptFailures acceptFailures
+
 	// The bounded queues between stages. parseQ carries batches of
 	// connections with bytes to read, routeQ batches of connections with a
 	// parsed batch of requests, writeQ batches of connections whose
@@ -109,8 +112,9 @@ type Server struct {
 	running  bool // guarded by resizeMu: the pools have started
 	stopped  bool // guarded by resizeMu: the pools are being stopped
 
-	draining atomic.Bool // Shutdown began: close idle connections, answer with Connection: close
-	forced   atomic.Bool // Shutdown's deadline passed: abandon in-flight requests
+	draining    atomic.Bool  // Shutdown began: close idle connections, answer with Connection: close
+	idleCloseAt atomic.Int64 // nanotime from which draining closes idle connections (Ops.IdleGrace)
+	forced      atomic.Bool  // Shutdown's deadline passed: abandon in-flight requests
 
 	shutdownOnce sync.Once
 	shutdown     chan struct{} // closed when Shutdown is first called
@@ -156,8 +160,11 @@ func New(cfg Config, h Handlers, log *slog.Logger) (*Server, error) {
 
 func (s *Server) open() error {
 	var err error
-	if s.ln, s.addr, err = listen(s.cfg.Addr); err != nil {
+	if s.ln, s.addr, err = listen(&s.cfg); err != nil {
 		return err
+	}
+	if err := s.spares.open(s.cfg.SpareFDs); err != nil {
+		return fmt.Errorf("spare descriptors: %w", err)
 	}
 	// Every poller's table must hold all the connections it may be given:
 	// round-robin spreads them, but closes can leave them uneven.
@@ -268,11 +275,11 @@ func (s *Server) acceptFailed(err error) {
 }
 
 // Shutdown stops the server gracefully: it stops accepting (the listener is
-// closed at once), closes idle connections, lets in-flight requests finish
-// and their responses go out (with Connection: close), and returns once
-// Serve has returned. If ctx ends first, in-flight requests are abandoned,
-// their connections closed, and Shutdown returns ctx's error after Serve
-// has returned. Calling Shutdown before Serve closes the listener and
+// closed at once), closes idle connections (after Ops.IdleGrace), lets
+// in-flight requests finish and their responses go out (with Connection:
+// close), and returns once Serve has returned. If ctx ends first,
+// in-flight requests are abandoned, their connections closed, and
+// Shutdown returns ctx's error after Serve has returned. Calling Shutdown before Serve closes the listener and
 // returns.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.beginShutdown()
@@ -297,7 +304,15 @@ func (s *Server) beginShutdown() {
 		s.resizeMu.Lock()
 		s.stopped = true
 		s.resizeMu.Unlock()
+		s.idleCloseAt.Store(nanotime() + int64(s.cfg.IdleGrace))
 		s.draining.Store(true)
+		// Stop taking connections now, not when Serve next runs: a client
+		// that connects from here on is refused (or, with an inherited or
+		// shared port, served by whoever else listens on it) instead of
+		// waiting in the backlog through the drain.
+		if s.ln != nil {
+			s.ln.Close()
+		}
 		close(s.shutdown)
 	})
 }
@@ -327,6 +342,7 @@ func (s *Server) closeFDs() {
 	if s.ln != nil {
 		s.ln.Close()
 	}
+	s.spares.close()
 	for _, p := range s.pollers {
 		p.close()
 	}

@@ -65,8 +65,8 @@ func (s *Server) initStages() {
 		work    func(int)
 		poke    func() bool
 	}{
-		stageAccept: {"accept", c.AcceptWorkers, "past MaxConns: 503 and close; parse queue full: register with the poller",
-			[]reason{reasonAcceptError, reasonMaxConns}, chanLen(0, 0), nil, nil},
+		stageAccept: {"accept", c.AcceptWorkers, "past MaxConns or out of descriptors: 503 and close; parse queue full: register with the poller",
+			[]reason{reasonAcceptError, reasonMaxConns, reasonNoFDs}, chanLen(0, 0), nil, nil},
 		stagePoll: {"poll", c.PollWorkers, "never blocks: a batch for a full queue waits on an overflow list",
 			[]reason{reasonOverflow}, chanLen(0, 0), nil, nil},
 		stageParse: {"parse", c.ParseWorkers, "blocks its producers' sends except the poller's and accept's",

@@ -100,7 +100,8 @@ type StageStats struct {
 	// client went away or stopped reading mid-response.
 	Shed uint64 `json:"shed"`
 	// Reasons splits Shed by reason, and for accept also counts the
-	// connections rejected at the door (max_conns), which are not in Shed.
+	// connections rejected at the door (max_conns, out_of_fds), which are
+	// not in Shed.
 	// Every reason the stage can report is present, zero or not.
 	Reasons map[string]uint64 `json:"reasons,omitempty"`
 	// Wait is the time items spent on the stage's queue, Service the time
@@ -134,7 +135,7 @@ type Stats struct {
 	IdleConns     int64  `json:"idle_conns"`
 	ActiveConns   int64  `json:"active_conns"`
 	AcceptedConns uint64 `json:"accepted_conns"` // accepted, including those rejected at the door
-	RejectedConns uint64 `json:"rejected_conns"` // answered 503 at the door (MaxConns)
+	RejectedConns uint64 `json:"rejected_conns"` // answered 503 at the door (MaxConns, or out of descriptors)
 	ClosedConns   uint64 `json:"closed_conns"`
 	TimedOut      uint64 `json:"timed_out"`
 	BytesIn       uint64 `json:"bytes_in"`

@@ -143,6 +143,11 @@ func (s *Server) serialize(c *conn, fl *flight, date []byte) int {
 func (s *Server) finishBatch(c *conn, now int64) {
 	fl := c.fl
 	lastFailed := len(fl.jobs) > 0 && fl.jobs[len(fl.jobs)-1].failed != nil
+	// Draining closes the connection only if its last response said so
+	// (serialize decided): one written just before the shutdown began kept
+	// the connection, and the client may already be sending on it. It
+	// waits as an idle connection instead (Ops.IdleGrace).
+	saidClose := len(fl.jobs) > 0 && fl.jobs[len(fl.jobs)-1].resp.Close
 	for _, j := range fl.jobs {
 		s.releaseJob(j)
 	}
@@ -153,7 +158,7 @@ func (s *Server) finishBatch(c *conn, now int64) {
 	switch {
 	case c.dead.Load() || s.forced.Load():
 		s.closeConn(c)
-	case fl.closeAfter || s.draining.Load() || (fl.eof && !buffered):
+	case fl.closeAfter || (s.draining.Load() && saidClose) || (fl.eof && !buffered):
 		if lastFailed || fl.unread || buffered || c.pendingInput() {
 			s.lingerClose(c, now) // unread input: don't let close(2) send RST over our response
 		} else {

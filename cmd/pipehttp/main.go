@@ -12,13 +12,31 @@
 // paths of the same names, which the banner lists; uploads only with
 // --uploads.
 //
-// Run "pipehttp -h" for every flag. SIGINT or SIGTERM shuts down gracefully
-// within --shutdown-timeout; a second signal exits at once. SIGUSR1 logs a
-// snapshot of every stage.
+// Run "pipehttp -h" for every flag. SIGUSR1 logs a snapshot of every stage.
+//
+// SIGINT or SIGTERM drains: /readyz answers 503 at once; after
+// --drain-delay (default 0) the listener closes, idle keep-alive
+// connections close and in-flight requests finish with "Connection:
+// close". A second signal exits at once. Exit statuses:
+//
+//	0  stopped cleanly: every request in flight finished
+//	1  could not start (bad flags, address in use), a stage failed, or a second signal
+//	2  a panic in pipeline code escaped (a bug: the stack is on stderr)
+//	3  stopped, but requests were still in flight when --shutdown-timeout
+//	   passed (abandoned), or a handler was stuck past it
+//
+// Zero-downtime restarts: --reuse-port lets a new process listen on the
+// port before the old one drains; a socket passed by systemd (LISTEN_FDS,
+// LISTEN_PID, LISTEN_FDNAMES: socket activation) is served instead of
+// binding --host and --port. See deploy/README.md for both recipes.
 //
 // The admin listener (--admin-addr, default 127.0.0.1:9421) serves
-// /metrics, /debug/pipeline, /debug/pipeline.json and live resizing; see
-// package admin. --access-log writes one line per request.
+// /metrics, /debug/pipeline, /debug/pipeline.json, live resizing, /healthz
+// and /readyz; see package admin. If the default address is taken (another
+// pipehttp on this host) the server runs without it and says so in one
+// line; an explicit --admin-addr that cannot be bound is an error.
+// --access-log writes one line per request (text, JSON or the Combined Log
+// Format, --access-log-format).
 package main
 
 import (
@@ -38,6 +56,7 @@ import (
 	"syscall"
 	"time"
 
+	"pipehttp/accesslog"
 	"pipehttp/admin"
 	"pipehttp/autotune"
 	"pipehttp/files"
@@ -54,7 +73,11 @@ func main() {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "pipehttp:", err)
-		os.Exit(1)
+		var exit *exitError
+		if errors.As(err, &exit) {
+			os.Exit(exit.code)
+		}
+		os.Exit(exitFailed)
 	}
 }
 
@@ -77,15 +100,31 @@ type options struct {
 	adminExplicit   bool   // --admin-addr was given: failing to bind it is fatal
 	accessLog       string // "" off, "-" stdout, else a file appended to
 	logFormat       string // "text" or "json"
+	accessFormat    string // "text", "json" or "combined"; default logFormat
+	drainDelay      time.Duration
 	cfg             pipeline.Config
 	tune            autotune.Flags // autotune.go
 }
+
+const usage = `usage: pipehttp [flags] [DIR]
+       pipehttp [flags] serve [DIR]
+
+Without DIR: the classic routes /, /echo/{s}, /user-agent and /files/{name}
+(from --directory, uploads on). With DIR: the tree DIR at /, read-only
+(like python3 -m http.server --directory DIR); "serve" alone serves ".".
+
+Flags:
+`
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	procs := runtime.GOMAXPROCS(0)
 	fs := flag.NewFlagSet("pipehttp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&o.host, "host", "", "interface address to listen on (default all interfaces)")
 	fs.IntVar(&o.port, "port", 4221, "TCP port to listen on")
 	fs.StringVar(&o.dir, "directory", ".", "directory served (and written, with uploads on) by /files/{name}; in static mode, giving it turns the classic routes on")
@@ -122,11 +161,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.fileCache, "file-cache", 16<<20, "bytes of small /files/ files (up to 64 KiB each) kept in memory, answered without the disk (0: off)")
 	fs.DurationVar(&o.fileCacheValid, "file-cache-valid", time.Second, "how long a cached file is trusted before it is read again (changes made behind the server's back show after this; uploads through it at once)")
 	fs.DurationVar(&o.filesDelay, "files-delay", 0, "slow-disk simulation: every file operation takes at least this long")
-	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit; in-flight requests are abandoned after it")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit, from the listener's close; in-flight requests are abandoned after it (exit status 3)")
+	fs.DurationVar(&o.drainDelay, "drain-delay", 0, "on SIGTERM/SIGINT, answer /readyz 503 for this long before closing the listener, so a load balancer's health check notices first")
+	fs.DurationVar(&c.IdleGrace, "idle-grace", time.Second, "on shutdown, how long an idle keep-alive connection may still bring one more request (answered with Connection: close) before it is closed")
+	fs.BoolVar(&c.ReusePort, "reuse-port", false, "listen with SO_REUSEPORT (public and admin): several processes share the port, and a new one can start before the old one drains")
 	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "log a snapshot of every stage this often (0: only on SIGUSR1)")
 	fs.StringVar(&o.adminAddr, "admin-addr", "127.0.0.1:9421", "admin listener for /metrics, /debug/pipeline and live resizing (empty: off)")
 	fs.StringVar(&o.accessLog, "access-log", "", "access log: one line per request to this file, or - for stdout (default off)")
-	fs.StringVar(&o.logFormat, "log-format", "text", "format of the server log and the access log: text or json")
+	fs.StringVar(&o.logFormat, "log-format", "text", "format of the server log (and of the access log, unless --access-log-format): text or json")
+	fs.StringVar(&o.accessFormat, "access-log-format", "", "format of the access log: text, json or combined (the Combined Log Format); default --log-format")
 	o.tune.Register(fs)
 	// Flags may come before and after the positional arguments, as in
 	// "pipehttp site --port 8000".
@@ -163,6 +206,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return o, fmt.Errorf("--log-format must be text or json, got %q", o.logFormat)
+	}
+	if o.accessFormat == "" {
+		o.accessFormat = o.logFormat
+	}
+	if o.accessFormat != "text" && o.accessFormat != "json" && o.accessFormat != "combined" {
+		return o, fmt.Errorf("--access-log-format must be text, json or combined, got %q", o.accessFormat)
 	}
 	for _, q := range []*int{&c.ParseQueue, &c.RouteQueue, &c.WriteQueue} {
 		if *q == 0 {
@@ -212,6 +261,8 @@ var flagBounds = map[string]struct{ lo, hi int64 }{
 	"idle-timeout":     {1, int64(24 * time.Hour)},
 	"write-timeout":    {1, int64(24 * time.Hour)},
 	"shutdown-timeout": {1, int64(24 * time.Hour)},
+	"drain-delay":      {0, int64(time.Hour)},
+	"idle-grace":       {0, int64(time.Hour)},
 	"files-delay":      {0, int64(time.Hour)},
 	"file-cache":       {0, 1 << 40},
 	"file-cache-valid": {1, int64(24 * time.Hour)},
@@ -331,8 +382,14 @@ func run(args []string, stderr io.Writer) error {
 			return err
 		}
 		defer closeLog()
-		o.cfg.AccessLog = slog.New(logHandler(o.logFormat, w))
+		o.cfg.AccessLog = slog.New(accessHandler(o.accessFormat, w))
 	}
+	in, err := inheritedListeners()
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	o.cfg.Listener = in.public
 	// Catch signals before anything can announce that we are up.
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
@@ -385,20 +442,26 @@ func run(args []string, stderr io.Writer) error {
 	}
 	var adminSrv *pipeline.Server
 	var adminRouter *admin.Router
-	if o.adminAddr != "" {
+	if o.adminAddr != "" || in.admin != nil {
 		adminRouter = admin.New(srv, log)
-		adminSrv, err = admin.NewServer(o.adminAddr, adminRouter, log)
+		cfg := admin.Config(o.adminAddr)
+		cfg.ReusePort = o.cfg.ReusePort
+		cfg.Listener = in.admin
+		adminSrv, err = admin.NewServerWith(cfg, adminRouter, log)
 		switch {
-		case err != nil && o.adminExplicit:
+		case err != nil && (o.adminExplicit || in.admin != nil):
 			srv.Shutdown(context.Background()) // not serving yet: closes the listener
 			return fmt.Errorf("admin listener: %w", err)
 		case err != nil:
 			// The default address is taken (another pipehttp, say): serve
 			// without the admin listener rather than not at all.
-			log.Warn("admin listener off: default address unavailable; set --admin-addr", "addr", o.adminAddr, "err", err)
+			log.Warn("admin listener off: its default address is in use (another pipehttp?); choose one with --admin-addr", "addr", o.adminAddr)
 			adminSrv, adminRouter = nil, nil
 		}
 	}
+	// The servers hold duplicates of inherited sockets: ours must go, or
+	// the socket would stay open (and fill its backlog) after a shutdown.
+	in.close()
 	if err := tune.start(&o, srv, adminRouter, log); err != nil {
 		srv.Shutdown(context.Background())
 		if adminSrv != nil {
@@ -407,12 +470,17 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer tune.stop()
-	banner(log, srv, o)
+	rlimit := checkFDLimit(log, srv.Config().MaxConns, srv.Config().FileWorkers)
+	if o.cfg.ReusePort {
+		reusePortNotice(log)
+	}
+	banner(log, srv, adminSrv, o, in, rlimit)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 	if adminSrv != nil {
 		log.Info("admin listening", "addr", adminSrv.Addr().String(),
-			"metrics", "/metrics", "dashboard", "/debug/pipeline", "json", "/debug/pipeline.json")
+			"metrics", "/metrics", "dashboard", "/debug/pipeline", "json", "/debug/pipeline.json",
+			"health", "/healthz", "ready", "/readyz")
 		adminServed := make(chan error, 1)
 		go func() { adminServed <- adminSrv.Serve() }()
 		// The admin listener outlives the main server's drain, so a
@@ -444,8 +512,8 @@ func run(args []string, stderr io.Writer) error {
 				logStats(log, srv.Stats())
 				continue
 			}
-			log.Info("shutting down", "signal", sig.String(), "timeout", o.shutdownTimeout)
-			return shutdown(log, srv, o.shutdownTimeout, signals, served)
+			log.Info("shutting down", "signal", sig.String(), "drain_delay", o.drainDelay, "timeout", o.shutdownTimeout)
+			return drain(log, srv, adminRouter, o, signals, served)
 		}
 	}
 }
@@ -456,6 +524,15 @@ func logHandler(format string, w io.Writer) slog.Handler {
 		return slog.NewJSONHandler(w, nil)
 	}
 	return slog.NewTextHandler(w, nil)
+}
+
+// accessHandler is the access log's handler: logHandler's, or the
+// Combined Log Format.
+func accessHandler(format string, w io.Writer) slog.Handler {
+	if format == "combined" {
+		return accesslog.NewCombined(w)
+	}
+	return logHandler(format, w)
 }
 
 // openAccessLog opens the access log: "-" is stdout, anything else a file
@@ -502,45 +579,18 @@ func receiver(fh *files.Handler) func(*parser.Request, *response.Response) pipel
 	}
 }
 
-// shutdown drains the server; a second SIGINT or SIGTERM exits at once. Past
-// the timeout in-flight requests are abandoned; if a handler is still stuck
-// (a disk that does not answer) a moment later, we exit without it.
-func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, signals <-chan os.Signal, served <-chan error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- srv.Shutdown(ctx) }()
-	var stuck <-chan time.Time
-	for {
-		select {
-		case err := <-done:
-			// ErrServerClosed: the signal came before Serve had started.
-			if serveErr := <-served; serveErr != nil && !errors.Is(serveErr, pipeline.ErrServerClosed) {
-				return serveErr
-			}
-			if err != nil {
-				log.Warn("shutdown deadline passed; in-flight requests abandoned")
-			} else {
-				log.Info("stopped")
-			}
-			return nil
-		case <-ctx.Done():
-			stuck = time.After(time.Second)
-			ctx = context.Background() // fire once
-		case <-stuck:
-			return errors.New("shutdown: handlers still running after the deadline; exiting without them")
-		case sig := <-signals:
-			if sig == syscall.SIGUSR1 {
-				continue
-			}
-			log.Warn("second signal; exiting now", "signal", sig.String())
-			os.Exit(1)
-		}
-	}
-}
-
-func banner(log *slog.Logger, srv *pipeline.Server, o options) {
+func banner(log *slog.Logger, srv, adminSrv *pipeline.Server, o options, in inherited, rlimit uint64) {
 	c := srv.Config()
+	dashboard, listener := "off", "bound"
+	if adminSrv != nil {
+		dashboard = urlOf(adminSrv.Addr(), "/debug/pipeline")
+	}
+	switch {
+	case in.public != nil:
+		listener = "inherited (" + in.public.Name() + ")"
+	case c.ReusePort:
+		listener = "bound with SO_REUSEPORT"
+	}
 	mode, routes, dir := "classic", "/, /echo/, /user-agent, /files/", o.dir
 	if o.root != "" {
 		mode, routes = "static", "the tree at / (read-only)"
@@ -556,7 +606,7 @@ func banner(log *slog.Logger, srv *pipeline.Server, o options) {
 	}
 	prefixes, inTree := o.shadowed()
 	log.Info("pipehttp listening",
-		"addr", srv.Addr().String(), "mode", mode, "routes", routes, "uploads", uploads,
+		"addr", srv.Addr().String(), "url", urlOf(srv.Addr(), "/"), "dashboard", dashboard, "listener", listener, "mode", mode, "routes", routes, "uploads", uploads,
 		"directory", dir, "root", o.root, "shadowed", prefixes, "dotfiles", o.dotfiles, "gomaxprocs", runtime.GOMAXPROCS(0),
 		"workers", fmt.Sprintf("accept=%d poll=%d parse=%d route=%d write=%d file=%d",
 			c.AcceptWorkers, c.PollWorkers, c.ParseWorkers, c.RouteWorkers, c.WriteWorkers, c.FileWorkers),
@@ -565,7 +615,7 @@ func banner(log *slog.Logger, srv *pipeline.Server, o options) {
 		"timeouts", fmt.Sprintf("header=%v body=%v idle=%v write=%v", c.HeaderTimeout, c.BodyTimeout, c.IdleTimeout, c.WriteTimeout),
 		"limits", fmt.Sprintf("request_line=%d header_bytes=%d headers=%d body=%d",
 			c.Limits.MaxRequestLine, c.Limits.MaxHeaderBytes, c.Limits.MaxHeaders, c.Limits.MaxBody),
-		"files_delay", o.filesDelay, "shutdown_timeout", o.shutdownTimeout,
+		"files_delay", o.filesDelay, "drain_delay", o.drainDelay, "idle_grace", c.IdleGrace, "shutdown_timeout", o.shutdownTimeout, "rlimit_nofile", rlimit,
 		"admin_addr", o.adminAddr, "access_log", o.accessLog)
 	if len(inTree) > 0 {
 		log.Warn("the built-in routes shadow these paths of the tree; they are not served from it",

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,12 +17,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pipehttp/internal/rawhttp"
 )
 
 // The binary is built once and run as a user would run it.
 var binary string
 
 func TestMain(m *testing.M) {
+	if b := os.Getenv(binaryEnv); b != "" { // a child of a test (netns_test.go): built already
+		binary = b
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "pipehttp-cmd")
 	if err != nil {
 		panic(err)
@@ -70,6 +77,14 @@ func startBinary(t *testing.T, args ...string) *process {
 	// No admin listener unless a test asks for one: its default port is
 	// fixed, and tests run binaries side by side.
 	cmd := exec.Command(binary, append([]string{"--host", "127.0.0.1", "--port", "0", "--admin-addr", ""}, args...)...)
+	return launch(t, cmd)
+}
+
+// launch starts cmd, a run of the binary (possibly through a wrapper such
+// as prlimit), and waits for its banner. The process is killed when the
+// test ends.
+func launch(t *testing.T, cmd *exec.Cmd) *process {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +108,11 @@ func startBinary(t *testing.T, args ...string) *process {
 	select {
 	case p.banner = <-banner:
 		p.addr = listening.FindStringSubmatch(p.banner)[1]
+	case err := <-p.exited:
+		p.exited <- err
+		t.Fatalf("exited before its start-up banner: %v\n%s", err, p.log)
 	case <-time.After(10 * time.Second):
-		t.Fatal("no start-up banner")
+		t.Fatalf("no start-up banner; log:\n%s", p.log)
 	}
 	return p
 }
@@ -334,7 +352,98 @@ func TestAdminListenerAndAccessLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(logged, []byte(`msg=request method=GET target=/echo/logged status=200 bytes=`)) {
+	if !regexp.MustCompile(`msg=request remote=127\.0\.0\.1:\d+ method=GET target=/echo/logged proto=HTTP/1\.1 status=200 bytes=`).Match(logged) ||
+		!bytes.Contains(logged, []byte(`user_agent=Go-http-client/1.1`)) {
 		t.Errorf("access log:\n%s", logged)
+	}
+}
+
+// The banner gives the URLs to open: the public one (localhost for all
+// interfaces) and the dashboard's.
+func TestBannerURLs(t *testing.T) {
+	p := startBinary(t, "--admin-addr", "127.0.0.1:0")
+	admin := adminOf(t, p)
+	for _, want := range []string{"url=http://" + p.addr + "/", "dashboard=http://" + admin + "/debug/pipeline"} {
+		if !strings.Contains(p.banner, want) {
+			t.Errorf("banner lacks %s:\n%s", want, p.banner)
+		}
+	}
+	stop(t, p)
+	all := launch(t, exec.Command(binary, "--port", "0", "--admin-addr", ""))
+	_, port, _ := strings.Cut(all.addr, "]:")
+	if !strings.Contains(all.banner, "url=http://localhost:"+port+"/ dashboard=off") {
+		t.Errorf("all interfaces, no admin listener:\n%s", all.banner)
+	}
+	stop(t, all)
+}
+
+// --help starts with the usage lines for both forms of the command.
+func TestHelpUsage(t *testing.T) {
+	out, err := exec.Command(binary, "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	for _, want := range []string{"usage: pipehttp [flags] [DIR]\n", "       pipehttp [flags] serve [DIR]\n", "-drain-delay", "-reuse-port", "-access-log-format"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("--help lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// A second pipehttp on the host finds the default admin address taken: it
+// says so in one line and serves without it. An explicit --admin-addr
+// that is taken is an error.
+func TestDefaultAdminAddressTaken(t *testing.T) {
+	const defaultAdmin = "127.0.0.1:9421"
+	if ln, err := net.Listen("tcp", defaultAdmin); err == nil {
+		defer ln.Close() // we are the first instance; otherwise someone else is
+	}
+	cmd := exec.Command(binary, "--host", "127.0.0.1", "--port", "0") // default --admin-addr
+	p := launch(t, cmd)
+	if got := statusOn(p.addr, "/echo/second"); got != 200 {
+		t.Errorf("second instance: %d", got)
+	}
+	var notices []string
+	for _, line := range strings.Split(p.log.String(), "\n") {
+		if strings.Contains(line, `msg="admin`) {
+			notices = append(notices, line)
+		}
+	}
+	if len(notices) != 1 || !strings.Contains(notices[0], `msg="admin listener off: its default address is in use`) || strings.Contains(p.log.String(), `msg="admin listening"`) {
+		t.Errorf("want one notice line about the taken default address:\n%s", p.log)
+	}
+	stop(t, p)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // should it start after all
+	defer cancel()
+	explicit := exec.CommandContext(ctx, binary, "--host", "127.0.0.1", "--port", "0", "--admin-addr", defaultAdmin)
+	explicit.WaitDelay = time.Second
+	out, err := explicit.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "address already in use") {
+		t.Errorf("explicit --admin-addr that is taken: %v\n%s", err, out)
+	}
+}
+
+// --access-log-format combined writes the Combined Log Format.
+func TestCombinedAccessLog(t *testing.T) {
+	accessLog := filepath.Join(t.TempDir(), "access.log")
+	p := startBinary(t, "--access-log", accessLog, "--access-log-format", "combined")
+	c, err := net.Dial("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("GET /echo/combined HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/8.5.0\r\nReferer: http://example.test/\r\n\r\n"))
+	rawhttp.Read(bufioReader(c), false)
+	local := c.LocalAddr().(*net.TCPAddr).IP.String()
+	c.Close()
+	stop(t, p)
+	b, err := os.ReadFile(accessLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`^` + regexp.QuoteMeta(local) + ` - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "GET /echo/combined HTTP/1\.1" 200 8 "http://example\.test/" "curl/8\.5\.0"\n$`)
+	if !line.Match(b) {
+		t.Errorf("access log:\n%s", b)
 	}
 }
