@@ -436,3 +436,39 @@ func slowestEcho(t *testing.T, addr string, pause time.Duration) time.Duration {
 	}
 	return worst
 }
+
+// With DeferAccept (the default) the kernel hands a connection to accept
+// only once it has spoken: a client that connects and stays silent holds
+// no MaxConns slot, so the next client is served; when it does speak it is
+// served too. Without it, the silent connection takes the only slot.
+func TestDeferAccept(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		defer_ time.Duration
+		want   int
+	}{
+		{"on", 0, 200},
+		{"off", -1, 503},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := pipeline.Config{MaxConns: 1}
+			cfg.DeferAccept = tc.defer_
+			ts := start(t, options{cfg: cfg})
+			silent := dial(t, ts.addr)
+			time.Sleep(100 * time.Millisecond) // let accept see it, if it will
+			next := dial(t, ts.addr)
+			next.Send(get("/echo/next"))
+			if r := next.Read(false); r.Status != tc.want {
+				t.Fatalf("next client with a silent one connected: %d, want %d", r.Status, tc.want)
+			}
+			next.Conn.Close()
+			if tc.want == 200 {
+				eventually(t, "the next client's slot free", func() bool { return ts.srv.Stats().OpenConns == 0 })
+				silent.Send(get("/echo/late"))
+				if r := silent.Read(false); r.Status != 200 || string(r.Body) != "late" {
+					t.Fatalf("the silent client, once it spoke: %d %q", r.Status, r.Body)
+				}
+			}
+		})
+	}
+}

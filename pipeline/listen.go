@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -73,6 +74,7 @@ func listen(cfg *Config) (*os.File, net.Addr, error) {
 		unix.Close(fd)
 		return nil, nil, fmt.Errorf("listen %s: %w", what, err)
 	}
+	deferAccept(fd, cfg.DeferAccept)
 	return os.NewFile(uintptr(fd), "listener"), ln.Addr(), nil
 }
 
@@ -88,4 +90,12 @@ func setReusePort(_, _ string, c syscall.RawConn) error {
 		return fmt.Errorf("SO_REUSEPORT: %w", err)
 	}
 	return nil
+}
+
+// deferAccept sets Ops.DeferAccept on the listening socket fd.
+func deferAccept(fd int, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, int(max(d/time.Second, 1)))
 }

@@ -163,6 +163,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.filesDelay, "files-delay", 0, "slow-disk simulation: every file operation takes at least this long")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "graceful shutdown limit, from the listener's close; in-flight requests are abandoned after it (exit status 3)")
 	fs.DurationVar(&o.drainDelay, "drain-delay", 0, "on SIGTERM/SIGINT, answer /readyz 503 for this long before closing the listener, so a load balancer's health check notices first")
+	fs.DurationVar(&c.DeferAccept, "defer-accept", time.Second, "accept a new connection only once its first bytes arrive, or after this long (TCP_DEFER_ACCEPT; 0: off)")
 	fs.DurationVar(&c.IdleGrace, "idle-grace", time.Second, "on shutdown, how long an idle keep-alive connection may still bring one more request (answered with Connection: close) before it is closed")
 	fs.BoolVar(&c.ReusePort, "reuse-port", false, "listen with SO_REUSEPORT (public and admin): several processes share the port, and a new one can start before the old one drains")
 	fs.DurationVar(&o.statsInterval, "stats-interval", 0, "log a snapshot of every stage this often (0: only on SIGUSR1)")
@@ -218,6 +219,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			*q = o.queue
 		}
 	}
+	if c.DeferAccept == 0 {
+		c.DeferAccept = -1 // the flag's 0 is "off"; the Config's is "the default"
+	}
 	if c.MinRate == 0 {
 		c.MinRate = -1 // the flag's 0 is "no minimum"; the Config's is "the default"
 	}
@@ -263,6 +267,7 @@ var flagBounds = map[string]struct{ lo, hi int64 }{
 	"shutdown-timeout": {1, int64(24 * time.Hour)},
 	"drain-delay":      {0, int64(time.Hour)},
 	"idle-grace":       {0, int64(time.Hour)},
+	"defer-accept":     {0, int64(time.Hour)},
 	"files-delay":      {0, int64(time.Hour)},
 	"file-cache":       {0, 1 << 40},
 	"file-cache-valid": {1, int64(24 * time.Hour)},
