@@ -20,7 +20,7 @@ func runMain(args []string) error {
 	c.register(fs)
 	rounds := fs.Int("rounds", 3, "rounds; servers alternate within each round")
 	scen := fs.String("scenarios", "echo64,echo512,pipeline16,close,file4k,file16m,idle,slowdisk", "scenarios to run, comma-separated")
-	srvs := fs.String("servers", "pipehttp,nethttp,fasthttp,ceiling,gnet,nginx", "servers to run, comma-separated")
+	srvs := fs.String("servers", "pipehttp,nethttp,fasthttp,ceiling,gnet,nbio,nginx", "servers to run, comma-separated")
 	out := fs.String("out", "", "also write the markdown report to this file")
 	fs.IntVar(&idleConns, "idle-conns", idleConns, "idle scenario: connections held")
 	fs.IntVar(&slowConns, "slow-conns", slowConns, "slowdisk scenario: outstanding file requests")
