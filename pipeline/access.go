@@ -13,23 +13,54 @@ import (
 // just left in full: the per-route figures (in routes, the write worker's
 // shard) and, if Config.AccessLog is set, one access-log record each. It
 // runs on the write worker that owns the connection.
+//
+// Consecutive responses of one route, status class and latency bucket —
+// a pipelined batch, typically — are counted with one atomic add per
+// figure, not one per response.
 func (s *Server) written(fl *flight, routes *[nRoutes]routeShard, now int64) {
+	var run struct {
+		route         routeID
+		class, bucket int
+		n             uint64 // responses in the run
+		bytes         uint64
+		sum           int64 // latency, for the histogram's sum
+	}
+	flush := func() {
+		if run.n == 0 {
+			return
+		}
+		r := &routes[run.route]
+		r.classes[run.class].Add(run.n)
+		r.bytes.Add(run.bytes)
+		if run.bucket >= 0 {
+			r.latency.counts[run.bucket].Add(run.n)
+			r.latency.sum.Add(run.sum)
+		}
+		run.n, run.bytes, run.sum = 0, 0, 0
+	}
 	for _, j := range fl.jobs[fl.observed:fl.sent] {
-		r := &routes[j.route]
 		class := min(max(j.resp.Status/100-1, 0), 4)
-		r.classes[class].Add(1)
 		var n int64
 		if !j.resp.HeadOnly && response.HasBody(j.resp.Status) {
 			n = j.resp.ContentLength()
 		}
-		r.bytes.Add(uint64(n))
+		bucket, lat := -1, int64(0)
 		if s.timing && j.t.start != 0 {
-			r.latency.observe(now - j.t.start)
+			lat = max(now-j.t.start, 0)
+			bucket = bucketOf(lat)
 		}
+		if run.n > 0 && (j.route != run.route || class != run.class || bucket != run.bucket) {
+			flush()
+		}
+		run.route, run.class, run.bucket = j.route, class, bucket
+		run.n++
+		run.bytes += uint64(n)
+		run.sum += lat
 		if s.cfg.AccessLog != nil {
 			s.logAccess(j, n, now)
 		}
 	}
+	flush()
 	fl.observed = fl.sent
 }
 

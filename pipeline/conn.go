@@ -147,6 +147,9 @@ type flight struct {
 	parser parser.Parser
 	cur    *job   // request whose head is parsed but whose body is still arriving
 	jobs   []*job // the current batch, in request order
+	// spareJobs are jobs of earlier batches, kept for the next ones
+	// (newJob), with the flight when it is pooled.
+	spareJobs []*job
 
 	// Deadlines (nanotime): headStart is when the first byte of the head
 	// being received arrived (0: none yet); body* track the body being
@@ -196,12 +199,12 @@ func getFlight() *flight {
 
 func (s *Server) releaseFlight(fl *flight) {
 	for _, j := range fl.jobs {
-		s.releaseJob(j)
+		s.keepJob(fl, j)
 	}
 	// A streamed request is both the batch's last job and fl.cur: release
 	// it once.
 	if fl.cur != nil && (len(fl.jobs) == 0 || fl.jobs[len(fl.jobs)-1] != fl.cur) {
-		s.releaseJob(fl.cur)
+		s.keepJob(fl, fl.cur)
 	}
 	if fl.streamBuf {
 		fl.giveStreamBuf(fl.spare)
@@ -211,7 +214,7 @@ func (s *Server) releaseFlight(fl *flight) {
 	if cap(buf) != readBufSize {
 		buf = nil // a grown head buffer: not kept
 	}
-	*fl = flight{buf: buf, jobs: fl.jobs[:0], out: fl.out.reuse()}
+	*fl = flight{buf: buf, jobs: fl.jobs[:0], spareJobs: fl.spareJobs, out: fl.out.reuse()}
 	flightPool.Put(fl)
 }
 

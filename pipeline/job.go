@@ -64,8 +64,17 @@ type jobTimes struct {
 
 var jobPool = sync.Pool{New: func() any { return new(job) }}
 
-func getJob(c *conn) *job {
-	j := jobPool.Get().(*job)
+// newJob returns a job for a request of c, whose flight is fl: one fl kept
+// from its earlier batches if it has one, else one from the pool.
+func (fl *flight) newJob(c *conn) *job {
+	var j *job
+	if n := len(fl.spareJobs); n > 0 {
+		j = fl.spareJobs[n-1]
+		fl.spareJobs[n-1] = nil
+		fl.spareJobs = fl.spareJobs[:n-1]
+	} else {
+		j = jobPool.Get().(*job)
+	}
 	j.c = c
 	j.req.Reset()
 	j.resp.Reset()
@@ -73,7 +82,29 @@ func getJob(c *conn) *job {
 	return j
 }
 
+// maxSpareJobs bounds the jobs a flight keeps for its next batches. A
+// flight is pooled with them, so a keep-alive request costs one pool
+// operation (the flight's) rather than three.
+const maxSpareJobs = 16
+
+// keepJob recycles j into fl's spares (or the pool, if fl has enough).
+func (s *Server) keepJob(fl *flight, j *job) {
+	s.resetJob(j)
+	if len(fl.spareJobs) < maxSpareJobs {
+		fl.spareJobs = append(fl.spareJobs, j)
+		return
+	}
+	jobPool.Put(j)
+}
+
+// releaseJob recycles j into the pool.
 func (s *Server) releaseJob(j *job) {
+	s.resetJob(j)
+	jobPool.Put(j)
+}
+
+// resetJob releases what j holds (an open file, a sink, large buffers).
+func (s *Server) resetJob(j *job) {
 	if j.sink != nil {
 		// The connection ended mid-body. This is file I/O off the file
 		// pool, but only on this error path, and it is a close and an
@@ -94,7 +125,6 @@ func (s *Server) releaseJob(j *job) {
 	if cap(j.resp.Body) > maxPooledBody {
 		j.resp.Body = nil
 	}
-	jobPool.Put(j)
 }
 
 // maxPooledBody bounds the body capacity a pooled job may keep, so one large

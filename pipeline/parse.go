@@ -269,11 +269,11 @@ func (s *Server) parseBuffered(c *conn, fl *flight, now int64) {
 				fl.reparse = true // the rest waits for this batch (invariant 11)
 				return
 			}
-			j = getJob(c)
+			j = fl.newJob(c)
 			j.t.start = fl.headStart
 			n, err := fl.parser.ParseHead(fl.buf[fl.off:], &j.req)
 			if errors.Is(err, parser.ErrNeedMore) {
-				s.releaseJob(j)
+				s.keepJob(fl, j)
 				return
 			}
 			fl.parser.Reset()
@@ -285,7 +285,7 @@ func (s *Server) parseBuffered(c *conn, fl *flight, now int64) {
 				// RFC 9112 §9.3.2: only safe requests may be processed in
 				// parallel. This one waits for the batch before it and is
 				// parsed again then.
-				s.releaseJob(j)
+				s.keepJob(fl, j)
 				fl.reparse = true
 				return
 			}

@@ -121,7 +121,7 @@ func (s *Server) route(c *conn, now int64, k *catcher, files []*job) (ready bool
 func (s *Server) putBack(fl *flight, i int, now int64) {
 	fl.off = fl.jobs[i].at
 	for _, j := range fl.jobs[i:] {
-		s.releaseJob(j)
+		s.keepJob(fl, j)
 	}
 	clear(fl.jobs[i:])
 	fl.jobs = fl.jobs[:i]

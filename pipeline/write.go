@@ -149,7 +149,7 @@ func (s *Server) finishBatch(c *conn, now int64) {
 	// waits as an idle connection instead (Ops.IdleGrace).
 	saidClose := len(fl.jobs) > 0 && fl.jobs[len(fl.jobs)-1].resp.Close
 	for _, j := range fl.jobs {
-		s.releaseJob(j)
+		s.keepJob(fl, j)
 	}
 	clear(fl.jobs)
 	fl.jobs = fl.jobs[:0]
