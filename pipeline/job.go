@@ -62,7 +62,15 @@ type jobTimes struct {
 	done   int64 // its response complete (complete; file jobs only)
 }
 
-var jobPool = sync.Pool{New: func() any { return new(job) }}
+// jobPool holds reset jobs (resetJob): a job is cleared when it is
+// released, while it is still in the cache of the worker that wrote its
+// response, not when it is taken again.
+var jobPool = sync.Pool{New: func() any {
+	j := new(job)
+	j.req.Reset()
+	j.route = routeOther
+	return j
+}}
 
 // newJob returns a job for a request of c, whose flight is fl: one fl kept
 // from its earlier batches if it has one, else one from the pool.
@@ -76,9 +84,6 @@ func (fl *flight) newJob(c *conn) *job {
 		j = jobPool.Get().(*job)
 	}
 	j.c = c
-	j.req.Reset()
-	j.resp.Reset()
-	j.route, j.t = routeOther, jobTimes{}
 	return j
 }
 
@@ -114,6 +119,9 @@ func (s *Server) resetJob(j *job) {
 	}
 	j.stream, j.task, j.continued, j.bodyDone = streamNone, taskServe, false, false
 	j.resp.Release()
+	j.req.Reset()
+	j.resp.Reset()
+	j.route, j.t = routeOther, jobTimes{}
 	j.c = nil
 	j.failed = nil
 	j.req.Body = nil
