@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"math/rand/v2"
 
 	"github.com/sourcegraph/conc/panics"
 
@@ -206,6 +207,12 @@ func (s *Server) handlerPanicked(j *job, r *panics.Recovered) {
 	s.refuse(j, 500)
 }
 
+// retryAfter are the Retry-After values of a 503. Requests shed together
+// (a full queue) would all come back together, a second later, and be shed
+// together again: half are told 1 second and half 2, at random, which
+// spreads the next wave over two.
+var retryAfter = [2]string{"1", "2"}
+
 // refuse replaces whatever j's response held (closing its file) with an
 // error status and the body Handlers.ErrorForm asks for; a 503 tells the
 // client when to retry. Every error the pipeline itself answers goes
@@ -219,7 +226,7 @@ func (s *Server) refuse(j *job, status int) {
 	j.resp.Reset()
 	j.resp.Error(status, form)
 	if status == 503 {
-		j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Retry-After", Value: "1"})
+		j.resp.Fields = append(j.resp.Fields, response.Field{Name: "Retry-After", Value: retryAfter[rand.Uint32()&1]})
 	}
 }
 
