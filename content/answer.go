@@ -70,7 +70,7 @@ func Answer(req *parser.Request, resp *response.Response, rep Representation, fo
 	if !req.MethodIs("GET") {
 		return false
 	}
-	fields := all(req, "range")
+	fields := req.Values("range")
 	if len(fields) != 1 || !ifRange(req, v) {
 		return false
 	}

@@ -70,14 +70,14 @@ func (v Validators) LastModified() string { return v.lastModified }
 //
 // Invalid dates, and date fields sent more than once, are ignored.
 func precondition(req *parser.Request, v Validators) int {
-	if fields := all(req, "if-match"); len(fields) > 0 {
+	if fields := req.Values("if-match"); len(fields) > 0 {
 		if !matchAny(fields, v.etag, true) {
 			return 412
 		}
 	} else if t, ok := dateField(req, "if-unmodified-since"); ok && v.modTime.After(t) {
 		return 412
 	}
-	if fields := all(req, "if-none-match"); len(fields) > 0 {
+	if fields := req.Values("if-none-match"); len(fields) > 0 {
 		if matchAny(fields, v.etag, false) {
 			return 304
 		}
@@ -91,7 +91,7 @@ func precondition(req *parser.Request, v Validators) int {
 // If-Range, or one holding a strong match of the entity-tag, or exactly the
 // Last-Modified date when that is a strong validator.
 func ifRange(req *parser.Request, v Validators) bool {
-	fields := all(req, "if-range")
+	fields := req.Values("if-range")
 	switch {
 	case len(fields) == 0:
 		return true
@@ -109,7 +109,7 @@ func ifRange(req *parser.Request, v Validators) bool {
 
 // dateField returns the HTTP-date of a field that must appear once.
 func dateField(req *parser.Request, lower string) (time.Time, bool) {
-	fields := all(req, lower)
+	fields := req.Values(lower)
 	if len(fields) != 1 {
 		return time.Time{}, false
 	}

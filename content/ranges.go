@@ -54,7 +54,7 @@ func parseRange(v []byte, size int64) ([]byteRange, rangeOutcome) {
 	list := v[6:]
 	for len(list) > 0 {
 		var spec []byte
-		spec, list = cutComma(list)
+		spec, list = parser.CutListElement(list)
 		spec = parser.TrimOWS(spec)
 		if len(spec) == 0 {
 			continue

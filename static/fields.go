@@ -2,18 +2,6 @@ package static
 
 import "pipehttp/parser"
 
-// all returns the values of every field named lower (an ASCII-lowercase
-// name), in order.
-func all(req *parser.Request, lower string) [][]byte {
-	var vals [][]byte
-	for i := range req.Fields {
-		if parser.LowerEqual(req.Fields[i].Name, lower) {
-			vals = append(vals, req.Fields[i].Value)
-		}
-	}
-	return vals
-}
-
 // mediaQ splits a list element "token *( OWS ; OWS param )" into its
 // token and its q weight in thousandths (1000 when absent, 0 when
 // malformed). Parameters other than q are skipped.
@@ -76,14 +64,4 @@ func parseQ(b []byte) int {
 		return 0
 	}
 	return q
-}
-
-// cutComma splits a list at its first comma.
-func cutComma(b []byte) (elem, rest []byte) {
-	for i, c := range b {
-		if c == ',' {
-			return b[:i], b[i+1:]
-		}
-	}
-	return b, nil
 }

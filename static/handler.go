@@ -330,7 +330,7 @@ func (h *Handler) file(req *parser.Request, resp *response.Response, rel string,
 
 	// A range is of the identity representation: a request with a Range
 	// field is never sent a coded one.
-	hasRange := req.MethodIs("GET") && len(all(req, "range")) > 0
+	hasRange := req.MethodIs("GET") && len(req.Values("range")) > 0
 	coding := ""
 	if compressible(ctype) {
 		resp.Vary = "Accept-Encoding"

@@ -295,10 +295,10 @@ func listingJSON(display string, pg page) ([]byte, error) {
 func wantsJSON(req *parser.Request) bool {
 	jsonQ := -1
 	htmlQ, htmlSpec := -1, 0 // htmlSpec: 3 text/html, 2 text/*, 1 */*
-	for _, v := range all(req, "accept") {
+	for _, v := range req.Values("accept") {
 		for len(v) > 0 {
 			var elem []byte
-			elem, v = cutComma(v)
+			elem, v = parser.CutListElement(v)
 			typ, q := mediaQ(elem)
 			spec := 0
 			switch {
