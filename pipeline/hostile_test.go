@@ -297,8 +297,19 @@ func TestHostileTrickleIsCut(t *testing.T) {
 		}
 		c := rawhttp.DialReceiveBuffer(t, ts.addr, 4096)
 		c.Send(get("/files/big.bin"))
-		began := time.Now()
 		var one [1]byte // read the socket itself: a bufio.Reader would take 64 KiB at once
+		// The response has begun once a byte of it is here: the server
+		// holds the connection from then on (with TCP_DEFER_ACCEPT it may
+		// not have accepted it yet when the request is sent).
+		c.Conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Conn.Read(one[:]); err != nil {
+			t.Fatalf("first byte of the response: %v", err)
+		}
+		c.Conn.SetReadDeadline(time.Time{})
+		if st := ts.srv.Stats(); st.OpenConns != 1 {
+			t.Fatalf("the download's connection is not open: %+v", st)
+		}
+		began := time.Now()
 		stop := trickle(func() error { _, err := c.Conn.Read(one[:]); return err })
 		defer stop()
 		if !within(3*time.Second, func() bool { return ts.srv.Stats().OpenConns == 0 }) {
