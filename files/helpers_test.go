@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 
 	"pipehttp/files"
@@ -58,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	must(t, os.Symlink("../secret.txt", filepath.Join(fx.dir, "link-out")))
 	must(t, os.Symlink(fx.sentinel, filepath.Join(fx.dir, "link-abs")))
 	must(t, os.Symlink("..", filepath.Join(fx.dir, "link-parent")))
-	must(t, syscall.Mkfifo(filepath.Join(fx.dir, "fifo"), 0o644))
+	mkfifo(t, filepath.Join(fx.dir, "fifo"))
 
 	s, err := files.Open(fx.dir)
 	must(t, err)

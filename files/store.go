@@ -112,7 +112,7 @@ func (s *Store) reopen(old *os.Root) *os.Root {
 		return nil // gone for now: a 404 is the truth
 	}
 	if held, err := old.Stat("."); err == nil && os.SameFile(held, now) {
-		if st, ok := held.Sys().(*syscall.Stat_t); !ok || st.Nlink > 0 {
+		if !removedDir(held) {
 			return nil // the same, live directory: the name is simply missing
 		}
 	}

@@ -8,8 +8,6 @@ import (
 	"path"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // uploadMarker is part of every temp file's name: ".<name>.upload-<random>".
@@ -87,7 +85,7 @@ func (s *Store) RemoveStaleUploads() (int, error) {
 // removeUnlocked removes the temp file p if no upload holds its lock, and
 // only if p is still the file it locked.
 func removeUnlocked(root *os.Root, p string) (bool, error) {
-	f, err := root.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := root.OpenFile(p, os.O_RDONLY|oNoFollow|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil // committed or aborted meanwhile
 	}
@@ -95,11 +93,8 @@ func removeUnlocked(root *os.Root, p string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return false, nil // a live upload
-		}
-		return false, err
+	if held, err := lockTemp(f); err != nil || held {
+		return false, err // held: a live upload
 	}
 	held, err := f.Stat()
 	if err != nil {

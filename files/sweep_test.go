@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 
 	"pipehttp/files"
@@ -99,7 +98,7 @@ func TestSweepBetweenCreateAndLock(t *testing.T) {
 		{"locked by the sweep", func(t *testing.T, _ *files.Store, tmp string) func() {
 			f, err := os.Open(tmp)
 			must(t, err)
-			must(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
+			lockFile(t, f)
 			return func() { os.Remove(tmp); f.Close() } // what the sweep does next
 		}},
 	} {

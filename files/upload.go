@@ -8,8 +8,6 @@ import (
 	"os"
 	"path"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // Upload is a file being written: a temp file in the target's directory,
@@ -17,8 +15,8 @@ import (
 // called; after either, further calls do nothing (Abort) or fail (Write,
 // Commit). An Upload is not safe for concurrent use.
 //
-// The temp file holds an exclusive flock(2) from creation until it is
-// renamed or removed, so that RemoveStaleUploads, in this process or in
+// The temp file holds an exclusive lock (flock(2); LockFileEx on Windows)
+// from creation until it is renamed or removed, so that RemoveStaleUploads, in this process or in
 // another pipehttp serving the same directory, never removes a live one.
 type Upload struct {
 	root *os.Root
@@ -93,9 +91,9 @@ func (s *Store) create(root *os.Root, name string) (*Upload, error) {
 		// (RemoveStaleUploads, at its start-up): it holds the lock now, or
 		// it held it and removed the file. Either way the file is not ours
 		// any more: leave it to the sweep and take another name.
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		if held, err := lockTemp(f); err != nil || held {
 			f.Close()
-			if errors.Is(err, unix.EWOULDBLOCK) {
+			if held {
 				continue
 			}
 			root.Remove(tmp)
@@ -131,24 +129,6 @@ func tempName(base string) string {
 		r = "0" + r
 	}
 	return "." + base + uploadMarker + r
-}
-
-// reserve allocates size bytes of disk for f without changing its length.
-// A filesystem that cannot (EOPNOTSUPP) is left to fail on write, if it
-// must.
-func reserve(f *os.File, size int64) error {
-	for {
-		err := unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_KEEP_SIZE, 0, size)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.EOPNOTSUPP), errors.Is(err, unix.ENOSYS):
-			return nil
-		}
-		return err
-	}
 }
 
 // Write appends p to the upload.
@@ -193,37 +173,13 @@ func (u *Upload) Commit() (created bool, err error) {
 		return false, fmt.Errorf("rename %q: open its directory: %w", u.name, err)
 	}
 	defer dir.Close()
-	created, err = renameInto(dir, path.Base(u.tmp), base)
+	created, err = renameInto(u.root, dir, dirName, path.Base(u.tmp), base)
 	if err != nil {
 		u.root.Remove(u.tmp)
 		return false, fmt.Errorf("rename %q: %w", u.name, err)
 	}
-	if err := dir.Sync(); err != nil {
+	if err := syncDir(dir); err != nil {
 		return created, fmt.Errorf("sync directory of %q (file is in place): %w", u.name, err)
-	}
-	return created, nil
-}
-
-// renameInto renames from over to, both names in dir, and reports whether
-// to was created. Both are single path components, so nothing here can
-// leave dir, and a symlink named to is replaced, not followed.
-func renameInto(dir *os.File, from, to string) (created bool, err error) {
-	fd := int(dir.Fd())
-	err = unix.Renameat2(fd, from, fd, to, unix.RENAME_NOREPLACE)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, unix.EEXIST):
-		// Replacing: the common case for an upload over a file.
-	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS):
-		// No RENAME_NOREPLACE on this filesystem: ask first, racily.
-		var st unix.Stat_t
-		created = errors.Is(unix.Fstatat(fd, to, &st, unix.AT_SYMLINK_NOFOLLOW), unix.ENOENT)
-	default:
-		return false, &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
-	}
-	if err := unix.Renameat(fd, from, fd, to); err != nil {
-		return false, &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
 	}
 	return created, nil
 }

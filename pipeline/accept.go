@@ -1,94 +1,31 @@
 package pipeline
 
 import (
-	"fmt"
+	"net/netip"
+	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
-// acceptLoop is one accept worker. It accepts every pending connection,
-// admits it against MaxConns and hands the new connections, as one batch,
-// to the parse stage. Between bursts it parks in the Go runtime's network
-// poller on the listening socket, holding no thread; Serve closes the
-// listener to stop it.
-//
-// Queue behaviour: new connections are offered to the parse queue without
-// waiting, on the bet that their first request is already in flight; if
-// the queue is full they are registered with their poller instead, which
-// takes them when their bytes arrive, so accepting never blocks and the
-// kernel backlog never becomes a hidden queue. Past MaxConns a connection
-// is answered 503 with Retry-After and closed (with a bounded lingering
-// close, linger.go); so is one that finds the process out of descriptors,
-// accepted into a spare (spare.go).
-func (s *Server) acceptLoop() error {
-	raw, err := s.ln.SyscallConn()
-	if err != nil {
-		return err
+// admitNew makes the connection accepted on fd and adds it to the batch b
+// of new connections for the parse stage (offering b when it is full), or
+// answers it 503 at the door past MaxConns. It returns the batch to go on
+// with.
+func (s *Server) admitNew(b *batch, fd sockFD, peer *netip.AddrPort, spare bool, sys connOS) *batch {
+	s.stages[stageAccept].stats.shards[0].taken.Add(1)
+	now := nanotime()
+	c := &conn{fd: fd, poller: s.pollers[int(s.nextPoller.Add(1))%len(s.pollers)], born: now, spare: spare, peer: peer, connOS: sys}
+	s.openConns.Add(1)
+	if !s.admission.TryAcquire(1) {
+		s.rejectAtDoor(c, now)
+		return b
 	}
-	st := &s.stages[stageAccept]
-	b := getBatch()
-	err = raw.Read(func(lfd uintptr) bool {
-		if s.spares.short.Load() {
-			s.spares.restore()
-		}
-		for {
-			fd, peer, err := s.acceptFD(int(lfd))
-			var outOf error // EMFILE or ENFILE: accepted into a spare, if err is nil now
-			if err != nil && outOfFDs(err) {
-				outOf = err
-				fd, peer, err = s.acceptSpare(int(lfd), err)
-			}
-			switch {
-			case err == nil:
-			case err == unix.EAGAIN:
-				s.offer(b)
-				b = getBatch()
-				return false // park until the next connection
-			case err == unix.EINTR || err == unix.ECONNABORTED || err == unix.EPROTO:
-				continue
-			default:
-				// Out of descriptors (and of spares) or memory: back off
-				// like net/http does rather than spin, and say so at most
-				// once a second.
-				s.offer(b)
-				b = getBatch()
-				st.stats.shedFor(reasonAcceptError)
-				s.acceptFailures.note(s, err, false)
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			st.stats.shards[0].taken.Add(1)
-			spare := outOf != nil
-			if spare {
-				s.acceptFailures.note(s, outOf, !s.cfg.ServeSpare)
-				if !s.cfg.ServeSpare {
-					s.offer(b)
-					b = getBatch()
-					s.refuseSpare(fd)
-					continue
-				}
-			}
-			now := nanotime()
-			c := &conn{fd: fd, poller: s.pollers[int(s.nextPoller.Add(1))%len(s.pollers)], born: now, spare: spare, peer: peer}
-			s.openConns.Add(1)
-			if !s.admission.TryAcquire(1) {
-				s.rejectAtDoor(c, now)
-				continue
-			}
-			c.admitted = true
-			b.conns = append(b.conns, c)
-			if len(b.conns) == maxBatch {
-				s.offer(b)
-				b = getBatch()
-			}
-		}
-	})
-	putBatch(b)
-	if s.draining.Load() {
-		return nil // Serve closed the listener
+	c.admitted = true
+	b.conns = append(b.conns, c)
+	if len(b.conns) == maxBatch {
+		s.offer(b)
+		b = getBatch()
 	}
-	return fmt.Errorf("accept: %w", err)
+	return b
 }
 
 // offer hands new connections to the parse stage without waiting; if its
@@ -125,4 +62,36 @@ func (s *Server) rejectAtDoor(c *conn, now int64) {
 	st.reasons[reasonMaxConns].Add(1)
 	sockSend(c.fd, doorResponse)
 	s.lingerClose(c, now)
+}
+
+// acceptFailures rate-limits the log of accept(2) failures to one line a
+// second per server, with how many there were since the last line.
+type acceptFailures struct {
+	mu      sync.Mutex
+	last    time.Time
+	count   int
+	refused int // of them, answered 503 from a spare
+}
+
+func (f *acceptFailures) note(s *Server, err error, refused bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.count++
+	if refused {
+		f.refused++
+	}
+	now := time.Now()
+	if now.Sub(f.last) < time.Second {
+		return
+	}
+	switch {
+	case !outOfFDs(err):
+		s.log.Warn("accept failed; retrying", "err", err, "count", f.count)
+	case s.cfg.ServeSpare:
+		s.log.Warn("accept: out of descriptors; serving from the spares", "err", err, "count", f.count)
+	default:
+		s.log.Warn("accept: out of descriptors; new connections answered 503", "err", err, "count", f.count, "refused", f.refused,
+			"hint", "raise the descriptor limit (ulimit -n, LimitNOFILE=) or lower the connection limit")
+	}
+	f.last, f.count, f.refused = now, 0, 0
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"time"
 
@@ -102,6 +103,17 @@ type Config struct {
 	// driven by per-route latency targets.
 	Admission Admission
 
+	// Poller is the readiness stage's source (poller.go): PollerEpoll
+	// ("epoll", Linux only: idle connections are epoll registrations and
+	// hold no goroutine) or PollerPortable ("portable", wherever Go runs:
+	// a goroutine per connection waits in the Go runtime's network poller
+	// while the connection is armed; several KB per idle connection). The
+	// stages, queues, timeouts and limits are the same with either.
+	// Default: the environment variable PIPEHTTP_POLLER if it is set (so
+	// a whole test suite can run under the other poller), else
+	// DefaultPoller: "epoll" on Linux, "portable" elsewhere.
+	Poller string
+
 	// AccessLog, if not nil, gets one Info record per response, written by
 	// the write stage once the response has left: the client's address,
 	// method, target, protocol, status, bytes (body), referer, user agent,
@@ -178,10 +190,19 @@ func (c Config) Defaults() Config {
 	if c.MinRate == 0 {
 		c.MinRate = 1024
 	}
+	if c.Poller == "" {
+		c.Poller = os.Getenv(PollerEnv)
+	}
+	if c.Poller == "" {
+		c.Poller = DefaultPoller
+	}
 	c.Limits = c.Limits.WithDefaults()
 	c.Ops = c.Ops.defaults()
 	return c
 }
+
+// PollerEnv is the environment variable that sets Config.Poller's default.
+const PollerEnv = "PIPEHTTP_POLLER"
 
 // validate reports every setting that cannot work; New runs it once, after
 // Defaults.
@@ -220,6 +241,15 @@ func (c Config) validate() error {
 		if f.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %v", f.name, f.v))
 		}
+	}
+	switch c.Poller {
+	case PollerPortable:
+	case PollerEpoll:
+		if DefaultPoller != PollerEpoll {
+			errs = append(errs, errors.New(`poller "epoll" is Linux only; use "portable"`))
+		}
+	default:
+		errs = append(errs, fmt.Errorf(`poller must be "epoll" or "portable", got %q (Config.Poller, or $%s)`, c.Poller, PollerEnv))
 	}
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)

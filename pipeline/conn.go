@@ -48,13 +48,17 @@ const (
 )
 
 // conn is one accepted TCP connection. An idle keep-alive connection is just
-// this struct, a slot in its poller's table and the kernel's epoll entry: no
-// goroutine, no buffer. Everything a request in flight needs lives in the
-// flight, borrowed from a pool while there is one.
+// this struct, a slot in its poller's table and what its poller's source
+// keeps for it (the kernel's epoll entry; or, portable, a waiter): no
+// buffer. Everything a request in flight needs lives in the flight,
+// borrowed from a pool while there is one.
 type conn struct {
-	fd     int
+	fd     sockFD
 	poller *poller
-	state  atomic.Uint32
+	// w is the connection's waiter under the portable poller (nil with
+	// epoll): release wakes it once the connection is armed.
+	w     *waiter
+	state atomic.Uint32
 	// deadline is when the poller expires the armed connection, in
 	// nanotime. The owner sets it before releasing the connection.
 	deadline atomic.Int64
@@ -65,10 +69,10 @@ type conn struct {
 	slot, gen uint32
 
 	// Owner-only fields: read and written by whoever owns the connection.
-	registered bool // in its poller's table and epoll set
+	registered bool // in its poller's table and source (epoll set, or a waiter)
 	admitted   bool // holds a MaxConns slot until closed (not a door reject)
 	lingering  bool // being closed (linger.go)
-	spare      bool // accepted into a spare descriptor: put the spare back when closed (spare.go)
+	spare      bool // accepted into a spare descriptor: put the spare back when closed (spare_unix.go)
 	lingerLeft int  // bytes a lingering connection may still send us
 	// wrote and nodelay: Nagle's algorithm is turned off before the
 	// connection's second write, not at accept. A first write never waits
@@ -77,7 +81,8 @@ type conn struct {
 	wrote, nodelay bool
 	born           int64 // nanotime of accept: a silent new connection gets HeaderTimeout from here
 	fl             *flight
-	peer           *netip.AddrPort // the client's address, kept only for the access log (peer_linux.go)
+	peer           *netip.AddrPort // the client's address, kept only for the access log (acceptFD)
+	connOS                         // what the system needs besides fd (conn_windows.go)
 
 	// dead means the peer is gone, too slow, or a pipeline panic hit the
 	// connection: the rest of its batch is discarded and the connection
@@ -121,6 +126,9 @@ func (c *conn) release(where uint32, deadline int64, idle bool) (kept bool) {
 		// An input edge recorded while writing stays recorded: it is acted
 		// on once the output is written and the connection reads again.
 		if c.state.CompareAndSwap(s, next|(s&(flagInput|flagHup))) {
+			if c.w != nil {
+				c.w.arm() // portable: its waiter waits for the socket now
+			}
 			return false
 		}
 	}
@@ -243,7 +251,11 @@ func (s *Server) closeConn(c *conn) {
 		c.poller.table.remove(c)
 		c.registered = false
 	}
-	sysClose(c.fd)
+	if c.w != nil {
+		c.w.close() // the descriptor, through the runtime poller's handle on it
+	} else {
+		c.closeSocket()
+	}
 	if c.spare {
 		s.spares.restore()
 	}

@@ -5,7 +5,7 @@
 //
 //	listener ─▶ [accept] ───────────────┐
 //	                                    ▼
-//	            [poll: epoll] ─batch─▶ (parse q) ─▶ [parse] ─batch─▶ (route q) ─▶ [route] ─┬─batch─────────▶ (write q) ─▶ [write] ─▶ socket
+//	            [poll]        ─batch─▶ (parse q) ─▶ [parse] ─batch─▶ (route q) ─▶ [route] ─┬─batch─────────▶ (write q) ─▶ [write] ─▶ socket
 //	                 ▲   │                                                                  └▶ (file q) ─▶ [file-I/O] ─┘        │
 //	                 │   └─writable─────────────────────────────────────────────────────────────────────────▶ (write q)          │
 //	                 └──── released: waiting for input or for the socket; handed back when input is already waiting ◀───────────┘
@@ -22,12 +22,13 @@
 //     is answered 503 with Retry-After and closed. The new connections are
 //     offered to the parse queue as one batch, without waiting; if it is
 //     full they wait for their bytes in the poller.
-//   - poll (PollWorkers, one epoll set each): the readiness stage. Idle
-//     keep-alive connections live here as epoll registrations, holding no
-//     goroutine and no buffer. It never blocks: what one harvest finds goes
-//     on as one batch per queue, and a batch for a full queue waits on an
-//     overflow list while the poller keeps taking events and enforcing
-//     deadlines. It ends timed-out connections itself.
+//   - poll (PollWorkers): the readiness stage. Idle keep-alive
+//     connections live here, holding no worker and no buffer. It never
+//     blocks: what one harvest finds goes on as one batch per queue, and a
+//     batch for a full queue waits on an overflow list while the poller
+//     keeps taking events and enforcing deadlines. It ends timed-out
+//     connections itself. Where readiness comes from is Config.Poller (see
+//     Pollers, below).
 //   - parse (ParseWorkers, ParseQueue): non-blocking reads into a buffer
 //     borrowed while a request is in flight; up to MaxPipelined complete
 //     requests of a connection become its batch. Sending the connections on
@@ -56,19 +57,46 @@
 // costs a read and a write system call and its share of one epoll_wait:
 // the poller parks in the runtime's poller (its epoll descriptor is itself
 // watched there), so no thread sits blocked in epoll_wait and no processor
-// is handed between threads. Socket calls are made raw (sys.go): every
-// descriptor is non-blocking.
+// is handed between threads. Socket calls are made raw (sys_linux.go):
+// every descriptor is non-blocking. (That is the epoll poller; the
+// portable one costs two more goroutine wake-ups per request.)
+//
+// # Pollers
+//
+// A poller is one goroutine that owns the armed connections given to it:
+// its table, its inbox of connections handed back, its batches and
+// overflow list, its deadlines (poller.go). Readiness reaches it from one
+// of two sources, the same poller and stages either way:
+//
+//   - epoll (Linux, the default there; epoll_linux.go): one epoll set per
+//     poller, each connection registered once, edge-triggered. An idle
+//     connection is an epoll entry, a table slot and its conn struct: a few
+//     hundred bytes and no goroutine.
+//   - portable (everywhere, the default elsewhere; portable.go): each
+//     connection has a goroutine that waits for it in the Go runtime's
+//     network poller (kqueue on macOS and the BSDs, IOCP on Windows, epoll
+//     on Linux) while the connection is armed, and reports what it finds to
+//     the poller, which acts on it as on an epoll event. An idle connection
+//     holds that goroutine: several KB.
+//
+// Socket calls are per system: raw system calls on Linux (sys_linux.go),
+// golang.org/x/sys/unix's portable functions on other unix systems
+// (sys_unix.go; the build tag pipehttp_xsys uses them on Linux too, which
+// is how CI runs them), Winsock on Windows (sys_windows.go: compiled and
+// vetted, never run here).
 //
 // # Who owns a connection
 //
-// A connection is registered once, edge-triggered, for input, output and
-// hang-up. Its state word (conn.go) says who owns it: the poller (armed,
+// A connection is registered once with its poller (under epoll,
+// edge-triggered, for input, output and hang-up). Its state word (conn.go) says who owns it: the poller (armed,
 // waiting for input, for the socket, or lingering), or the stages (busy).
 // Only the poller moves it from armed to busy, only the owner from busy to
 // armed, each with one compare-and-swap; an edge that arrives while the
 // connection is busy is recorded in the same word, and the owner that
 // would arm it finds the edge and acts on it instead. Nothing is lost and
-// no epoll_ctl is made per request.
+// no epoll_ctl is made per request. (The portable source's waiters watch
+// only armed connections: release wakes the connection's waiter, one
+// branch on a field that is nil under epoll.)
 //
 // While busy, a connection belongs to one parse worker, then to its batch:
 // nobody reads from it again until every response of the batch is written,
@@ -122,7 +150,9 @@
 // # Lifecycle
 //
 // Every goroutine is started by Serve and has an owner that waits for it:
-// the pools are conc.WaitGroups, the producers (accept, poll) errgroups.
+// the pools are conc.WaitGroups, the producers (accept, poll) errgroups,
+// the portable poller's waiters a WaitGroup of their poller's (each
+// returns once its connection is closed).
 // Shutdown closes the listener the moment it begins, closes idle
 // connections (after Ops.IdleGrace, during which one more request on them
 // is still answered), lets in-flight requests finish (their last response
@@ -135,8 +165,9 @@
 // Ops.ReusePort: several processes share the port, and a new one can start
 // before the old one drains) or inherited (Ops.Listener: systemd socket
 // activation, a supervisor). A few descriptors are held in reserve
-// (spare.go) so that running out of them (EMFILE) answers clients 503
+// (spare_unix.go) so that running out of them (EMFILE) answers clients 503
 // with Retry-After instead of leaving them in the backlog; an admin
-// server serves from them instead (Ops.ServeSpare). With an access log,
-// accept4 also records the client's address; without one nothing is kept.
+// server serves from them instead (Ops.ServeSpare; unix only). With an
+// access log, accept4 (or accept) also records the client's address;
+// without one nothing is kept.
 package pipeline

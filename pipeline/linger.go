@@ -1,8 +1,6 @@
 package pipeline
 
-import (
-	"golang.org/x/sys/unix"
-)
+import "syscall"
 
 // Lingering close.
 //
@@ -77,13 +75,13 @@ func (s *Server) drainLinger(c *conn) action {
 // drainOnce reads what fd has without blocking, into buf and at most limit
 // bytes, and reports how many bytes it dropped and whether the peer has
 // closed (or reset) its side.
-func drainOnce(fd int, buf []byte, limit int) (n int, eof bool) {
+func drainOnce(fd sockFD, buf []byte, limit int) (n int, eof bool) {
 	for n < limit {
 		m, err := sockRecv(fd, buf[:min(len(buf), limit-n)])
 		switch {
-		case err == unix.EINTR:
+		case err == syscall.EINTR:
 			continue
-		case err == unix.EAGAIN:
+		case err == syscall.EAGAIN:
 			return n, false
 		case err != nil || m == 0:
 			return n, true

@@ -165,7 +165,7 @@ const (
 	reasonClientGone                   // write: the client reset or closed mid-response
 	reasonWriteTimeout                 // write: the client read nothing for WriteTimeout
 	reasonOverflow                     // poll: a batch waited on the overflow list (delayed, not refused)
-	reasonNoFDs                        // accept: out of descriptors, 503 from a spare (spare.go)
+	reasonNoFDs                        // accept: out of descriptors, 503 from a spare (spare_unix.go)
 	reasonAdmission                    // route: refused by Config.Admission, 503 (gate.go)
 	nReasons
 )

@@ -25,7 +25,11 @@ type Ops struct {
 	// so that several processes can listen on one port: the kernel spreads
 	// new connections over them (one process per core), and a new process
 	// can start listening before the old one stops (a restart in place).
-	// Ignored with Listener. Default false.
+	// Ignored with Listener. Default false. Refused on Windows, which has
+	// no SO_REUSEPORT. On macOS and FreeBSD plain SO_REUSEPORT lets the
+	// processes bind the port together but does not spread connections
+	// over them as Linux's does (FreeBSD's SO_REUSEPORT_LB would; it is
+	// not set).
 	//
 	// On Linux, a listener that closes resets the connections still
 	// waiting in its accept queue unless the sysctl
@@ -41,7 +45,8 @@ type Ops struct {
 	// is opened again once that connection is closed. What the connection
 	// gets is ServeSpare's choice. Default 1; at most 64; negative: none
 	// (accept then backs off 10ms at a time, and clients wait unseen in the
-	// kernel's backlog until descriptors free up).
+	// kernel's backlog until descriptors free up). Unix only: Windows has
+	// no descriptor limit of this kind, and keeps no spares.
 	SpareFDs int
 
 	// ServeSpare serves a connection accepted with a spare descriptor like

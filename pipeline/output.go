@@ -2,8 +2,7 @@ package pipeline
 
 import (
 	"os"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"pipehttp/response"
 )
@@ -32,7 +31,7 @@ type pendingOutput struct {
 	segs []segment
 	i    int
 	iov  [][]byte
-	kiov []unix.Iovec // the kernel's form of iov (sys.go)
+	kiov []iovec // the kernel's form of iov (sys_*.go)
 
 	external int // bytes of segments that are response bodies, not runs of buf
 }
@@ -108,20 +107,19 @@ func (o *pendingOutput) cut() {
 // bytes the kernel took and whether everything was written; false with a
 // nil error means the socket buffer is full and the caller should wait for
 // writability.
-func (o *pendingOutput) writeTo(fd int, st *serverStats) (moved int64, finished bool, err error) {
+func (o *pendingOutput) writeTo(fd sockFD, st *serverStats) (moved int64, finished bool, err error) {
 	defer func() { st.bytesOut.Add(uint64(moved)) }()
 	for o.i < len(o.segs) {
 		seg := &o.segs[o.i]
 		if seg.file != nil {
-			n, err := unix.Sendfile(fd, int(seg.file.Fd()), &seg.off, int(min(seg.n, 1<<30)))
-			if n > 0 {
-				seg.n -= int64(n)
-				moved += int64(n)
-			}
+			n, err := sendFile(fd, seg.file, seg.off, int(min(seg.n, 1<<30)))
+			seg.off += int64(n)
+			seg.n -= int64(n)
+			moved += int64(n)
 			switch {
-			case err == unix.EAGAIN:
+			case err == syscall.EAGAIN:
 				return moved, false, nil
-			case err == unix.EINTR:
+			case err == syscall.EINTR:
 			case err != nil:
 				return moved, false, err
 			case n == 0 && seg.n > 0:
@@ -143,9 +141,9 @@ func (o *pendingOutput) writeTo(fd int, st *serverStats) (moved int64, finished 
 			n, err = sockSendv(fd, o.iov, &o.kiov)
 		}
 		switch {
-		case err == unix.EAGAIN:
+		case err == syscall.EAGAIN:
 			return moved, false, nil
-		case err == unix.EINTR:
+		case err == syscall.EINTR:
 			continue
 		case err != nil:
 			return moved, false, err

@@ -2,8 +2,7 @@ package pipeline
 
 import (
 	"errors"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"pipehttp/parser"
 )
@@ -166,9 +165,9 @@ func (s *Server) fill(c *conn, fl *flight) int {
 	for {
 		n, err := sockRecv(c.fd, fl.buf[len(fl.buf):cap(fl.buf)])
 		switch {
-		case err == unix.EINTR:
+		case err == syscall.EINTR:
 			continue
-		case err == unix.EAGAIN:
+		case err == syscall.EAGAIN:
 			return 0
 		case err != nil || n <= 0:
 			fl.eof = true

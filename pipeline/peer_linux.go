@@ -1,3 +1,5 @@
+//go:build linux && !pipehttp_xsys
+
 package pipeline
 
 import (
@@ -7,8 +9,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Linux only (accept4 with its sockaddr, as sysAccept in sys.go): another
-// system needs its own acceptFD.
+// Linux: accept4 with its sockaddr, as sysAccept in sys_linux.go. Other
+// systems (and Linux with pipehttp_xsys) use sys_unix.go's acceptFD.
 
 // acceptFD accepts one connection from the non-blocking listening socket
 // lfd, non-blocking and close-on-exec itself. With the access log on it

@@ -2,132 +2,131 @@ package pipeline
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"sync"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
-// poller is the readiness stage: one goroutine and one epoll set over the
-// connections assigned to it. Each connection is registered once,
-// edge-triggered, for input, output and the peer's hang-up; an edge hands an
-// armed connection to the stage that waits for it (input to parse, output
-// to write) or, if the connection is busy, is recorded in its state word for
+// poller is the readiness stage: one goroutine that owns the armed
+// connections assigned to it and hands each, once it is ready, to the stage
+// that waits for it (input to parse, output to write). Where readiness comes
+// from is its source (readiness, below): epoll on Linux, or the Go
+// runtime's own network poller through one parked goroutine per connection
+// (portable.go). Everything else — the table, the inbox, batching, the
+// overflow list, deadlines and shutdown — is this file's, the same for
+// both.
+//
+// An edge that reaches a busy connection is recorded in its state word for
 // the owner to act on (conn.release). An idle keep-alive connection costs
-// its table slot, its epoll entry and its conn struct, nothing more.
+// its table slot and its conn struct, plus what its source keeps for it
+// (an epoll entry; or a goroutine, a runtime poller registration and a
+// channel).
 //
-// The poller never blocks on a stage. What one harvest of epoll_wait finds
-// travels as one batch per downstream queue; if that queue is full the
-// batch waits on an overflow list, retried every millisecond, while the
-// poller goes on taking events, enforcing deadlines and draining at
-// shutdown. Connections on the overflow list are busy, so their further
-// events are only recorded: backpressure reaches the clients as TCP flow
-// control once their socket buffers fill.
-//
-// Waiting costs no thread: the epoll descriptor itself is watched by the Go
-// runtime's network poller, so the goroutine parks (like a blocked
-// net.Conn read) until the set has events, a stage hands a connection back
-// (the wake eventfd), or the next sweep is due.
+// The poller never blocks on a stage. What one wake-up finds travels as
+// one batch per downstream queue; if that queue is full the batch waits on
+// an overflow list, retried every millisecond, while the poller goes on
+// taking events, enforcing deadlines and draining at shutdown. Connections
+// on the overflow list are busy, so their further events are only
+// recorded: backpressure reaches the clients as TCP flow control once
+// their socket buffers fill.
 //
 // Every sweepInterval it sweeps its table: armed connections whose deadline
 // has passed, idle ones while the server drains, and all armed ones once a
 // shutdown is forced, go to the stage that ends them (the parse stage, or
 // the write stage for a connection waiting to write).
 type poller struct {
-	s      *Server
-	epfd   int      // owned by file once that is set
-	file   *os.File // epfd, for the runtime's poller
-	raw    syscall.RawConn
-	wakefd int
-	table  connTable
-	events []unix.EpollEvent
+	s     *Server
+	src   readiness
+	table connTable
 
-	// The inbox: connections other stages hand back to be read again. The
+	// The inbox: connections other stages hand back to be read again, and
+	// (portable source) readiness found by the connections' waiters. The
 	// stage graph has no edge back into the parse queue, so that closing
 	// the queues in pipeline order at shutdown is always safe; the poller
 	// is that edge.
 	mu         sync.Mutex
-	inbox      []*conn
-	woken      bool // the eventfd has been written and not yet read
+	inbox      []inboxItem
+	woken      bool // src.wake has been called and the loop has not yet taken the inbox
 	stopped    bool // run has returned: hand-backs close the connection instead
 	forceSweep bool // sweep at the next wake: draining or forced began
 
 	// Owned by the poller goroutine.
 	toParse, toWrite *batch
 	overflow         [2][]*batch // by queue: parse, write
-	deadlineSet      int64       // the read deadline set on file, nanotime
 	nextSweep        int64
-	inboxTaken       []*conn
-	harvestFunc      func(uintptr) bool
-	harvested        int
-	harvestErr       error
+	inboxTaken       []inboxItem
 }
 
-// wakeSlot is the slot in the wake eventfd's epoll_data (Fd: -1).
-const wakeSlot = ^uint32(0)
+// inboxItem is a connection handed back (ev 0: busy, to be parsed again),
+// or readiness a waiter found for it (ev: evIn, evOut, ...).
+type inboxItem struct {
+	c  *conn
+	ev uint32
+}
 
-// eventfdOne is what is written to an eventfd to wake its reader.
-var eventfdOne = [8]byte{1}
+// readiness is a poller's source of readiness events. The stages never
+// call it: they see only the poller (register, handBack) and the state
+// word (conn.release, which wakes a connection's waiter under the portable
+// source).
+type readiness interface {
+	// add watches c, busy and in the table, from now until it is closed.
+	add(c *conn) error
+	// wait parks until readiness, a wake or due (nanotime), passes each
+	// readiness event it harvested to poller.event, and reports how many
+	// there were and whether wake was called since the last wait.
+	wait(due int64) (events int, woken bool, err error)
+	// wake makes a parked wait return soon, woken.
+	wake()
+	// close releases the source; every connection is closed by then.
+	close()
+}
+
+// Readiness events, as the sources report them: epoll's flag values (so
+// the epoll source passes its events on untranslated; epoll_linux.go checks
+// they agree); the portable source makes the same ones.
+const (
+	evIn    uint32 = 0x1    // input is waiting (EPOLLIN)
+	evOut   uint32 = 0x4    // the socket takes output (EPOLLOUT)
+	evErr   uint32 = 0x8    // the socket failed (EPOLLERR)
+	evHup   uint32 = 0x10   // both directions are shut (EPOLLHUP)
+	evRdHup uint32 = 0x2000 // the peer shut its sending side (EPOLLRDHUP)
+)
+
+// Poller kinds (Config.Poller).
+const (
+	// PollerEpoll is the Linux readiness stage: every connection
+	// registered once with epoll, edge-triggered; an idle connection holds
+	// no goroutine.
+	PollerEpoll = "epoll"
+	// PollerPortable works wherever Go runs: each connection has a
+	// goroutine that waits in the Go runtime's network poller (epoll,
+	// kqueue, IOCP) while the connection is armed.
+	PollerPortable = "portable"
+)
 
 func newPoller(s *Server, capacity int) (*poller, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("epoll_create1: %w", err)
-	}
-	p := &poller{s: s, epfd: epfd, wakefd: -1, table: newConnTable(capacity), events: make([]unix.EpollEvent, 128)}
-	fail := func(what string, err error) (*poller, error) {
-		p.close()
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		return fail("epoll set non-blocking", err)
-	}
-	p.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		return fail("eventfd", err)
-	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: -1}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, p.wakefd, &ev); err != nil {
-		return fail("epoll_ctl wake", err)
-	}
-	// os.NewFile sees a non-blocking descriptor and registers it with the
-	// runtime's poller; the File owns epfd from here on.
-	p.harvestFunc = p.harvest
-	p.file = os.NewFile(uintptr(epfd), "epoll")
-	if p.raw, err = p.file.SyscallConn(); err != nil {
-		return fail("epoll descriptor", err)
+	p := &poller{s: s, table: newConnTable(capacity)}
+	var err error
+	if p.src, err = newReadiness(p, s.cfg.Poller); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
 func (p *poller) close() {
-	if p.file != nil {
-		p.file.Close()
-	} else if p.epfd >= 0 {
-		unix.Close(p.epfd)
-	}
-	if p.wakefd >= 0 {
-		unix.Close(p.wakefd)
+	if p.src != nil {
+		p.src.close()
 	}
 }
 
-// register adds c (busy) to the table and the epoll set. The
+// register adds c (busy) to the table and to the poller's source. The
 // registration is for good: it ends when the descriptor is closed.
 func (p *poller) register(c *conn) error {
 	if !p.table.put(c) {
 		return errors.New("poller table full")
 	}
-	ev := unix.EpollEvent{
-		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
-		Fd:     int32(c.slot),
-		Pad:    int32(c.gen),
-	}
-	if err := sysEpollAdd(p.epfd, c.fd, &ev); err != nil {
+	if err := p.src.add(c); err != nil {
 		p.table.remove(c)
-		return fmt.Errorf("epoll_ctl: %w", err)
+		return err
 	}
 	c.registered = true
 	return nil
@@ -137,23 +136,40 @@ func (p *poller) register(c *conn) error {
 // sends it to the parse stage: the caller knows input is waiting (an edge
 // arrived while c was busy, or requests are buffered).
 func (p *poller) handBack(c *conn) {
+	if !p.post(c, 0) {
+		p.s.closeConn(c)
+	}
+}
+
+// post puts c, with the readiness ev (0: a hand-back), in the inbox and
+// wakes the poller. It reports false once the poller has stopped.
+func (p *poller) post(c *conn, ev uint32) bool {
 	p.mu.Lock()
 	if p.stopped {
 		p.mu.Unlock()
-		p.s.closeConn(c)
-		return
+		return false
 	}
-	p.inbox = append(p.inbox, c)
+	p.inbox = append(p.inbox, inboxItem{c, ev})
 	wake := !p.woken
 	p.woken = true
 	p.mu.Unlock()
 	if wake {
-		p.wake()
+		p.src.wake()
 	}
+	return true
 }
 
-func (p *poller) wake() {
-	sysWrite(p.wakefd, eventfdOne[:])
+// sweepSoon makes the poller sweep at its next wake-up, now (draining or
+// forced began).
+func (p *poller) sweepSoon() {
+	p.mu.Lock()
+	p.forceSweep = true
+	wake := !p.woken
+	p.woken = true
+	p.mu.Unlock()
+	if wake {
+		p.src.wake()
+	}
 }
 
 // stop makes run return soon; hand-backs after that close the connection.
@@ -162,7 +178,7 @@ func (p *poller) stop() {
 	p.stopped = true
 	p.woken = true
 	p.mu.Unlock()
-	p.wake()
+	p.src.wake()
 }
 
 // run is the poller's loop. It returns nil once stop has been called, after
@@ -172,27 +188,25 @@ func (p *poller) run() error {
 	p.toParse, p.toWrite = getBatch(), getBatch()
 	p.nextSweep = nanotime() + int64(sweepInterval)
 	for {
-		n, err := p.wait()
+		due := p.nextSweep
+		if len(p.overflow[0])+len(p.overflow[1]) > 0 {
+			due = min(due, nanotime()+int64(time.Millisecond))
+		}
+		n, woken, err := p.src.wait(due)
 		if err != nil {
-			return fmt.Errorf("epoll_wait: %w", err)
+			return err
 		}
 		now := nanotime()
-		for i := range n {
-			ev := &p.events[i]
-			if uint32(ev.Fd) == wakeSlot {
-				stopped, sweep := p.takeInbox()
-				if stopped {
-					p.shutdown()
-					return nil
-				}
-				if sweep {
-					p.nextSweep = now
-				}
-				continue
+		if woken {
+			stopped, sweep, taken := p.takeInbox()
+			if stopped {
+				p.shutdown()
+				return nil
 			}
-			if c := p.table.get(uint32(ev.Fd), uint32(ev.Pad)); c != nil {
-				p.event(c, ev.Events)
+			if sweep {
+				p.nextSweep = now
 			}
+			n += taken
 		}
 		if now >= p.nextSweep {
 			p.sweep(now)
@@ -203,51 +217,15 @@ func (p *poller) run() error {
 	}
 }
 
-// wait returns the events epoll has ready, parking in the runtime's poller
-// until there are some or the next sweep (or overflow retry) is due.
-func (p *poller) wait() (int, error) {
-	due := p.nextSweep
-	if len(p.overflow[0])+len(p.overflow[1]) > 0 {
-		due = min(due, nanotime()+int64(time.Millisecond))
-	}
-	if due != p.deadlineSet {
-		p.file.SetReadDeadline(epoch.Add(time.Duration(due)))
-		p.deadlineSet = due
-	}
-	p.harvested, p.harvestErr = 0, nil
-	err := p.raw.Read(p.harvestFunc)
-	switch {
-	case p.harvestErr != nil:
-		return 0, p.harvestErr
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return 0, nil
-	}
-	return p.harvested, err
-}
-
-// harvest is the callback of wait's RawConn.Read: it takes what epoll has
-// ready without waiting, and reports whether there was anything (or an
-// error), which ends the wait. It is kept as a func value made once
-// (harvestFunc): a closure made per wait would be an allocation per wake.
-func (p *poller) harvest(epfd uintptr) bool {
-	for {
-		p.harvested, p.harvestErr = sysEpollWait(int(epfd), p.events)
-		if p.harvestErr != unix.EINTR {
-			break
-		}
-	}
-	return p.harvested > 0 || p.harvestErr != nil
-}
-
 // event acts on the readiness flags ev reported for c. Each flag is read
 // for what it says (invariant 10): input, the peer's hang-up and errors
 // are input for whoever reads (who then reads to the end, flagHup);
 // writability, hang-ups and errors are output for whoever writes.
 func (p *poller) event(c *conn, ev uint32) {
-	in := ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0
-	out := ev&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0
+	in := ev&(evIn|evRdHup|evHup|evErr) != 0
+	out := ev&(evOut|evHup|evErr) != 0
 	var hup uint32
-	if ev&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	if ev&(evRdHup|evHup|evErr) != 0 {
 		hup = flagHup
 	}
 	for {
@@ -352,23 +330,27 @@ func (p *poller) retry(q int) {
 	}
 }
 
-// takeInbox moves the handed-back connections to the parse batch. It
-// reports whether the poller has been stopped, and whether it should sweep
-// now.
-func (p *poller) takeInbox() (stopped, sweep bool) {
-	var scratch [8]byte
-	sysRead(p.wakefd, scratch[:])
+// takeInbox moves the handed-back connections to the parse batch and acts
+// on the readiness waiters posted. It reports whether the poller has been
+// stopped, whether it should sweep now, and how many readiness events it
+// took.
+func (p *poller) takeInbox() (stopped, sweep bool, events int) {
 	p.mu.Lock()
 	p.inboxTaken, p.inbox = p.inbox, p.inboxTaken[:0]
 	p.woken = false
 	stopped, sweep = p.stopped, p.forceSweep
 	p.forceSweep = false
 	p.mu.Unlock()
-	for i, c := range p.inboxTaken {
-		p.toParse = p.add(p.toParse, c, 0)
-		p.inboxTaken[i] = nil
+	for i, it := range p.inboxTaken {
+		if it.ev == 0 {
+			p.toParse = p.add(p.toParse, it.c, 0)
+		} else {
+			p.event(it.c, it.ev)
+			events++
+		}
+		p.inboxTaken[i] = inboxItem{}
 	}
-	return stopped, sweep
+	return stopped, sweep, events
 }
 
 // sweep ends the connections whose deadline has passed (and the idle ones

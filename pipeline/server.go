@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,7 +77,7 @@ type Server struct {
 	handlers Handlers
 	log      *slog.Logger
 
-	ln   *os.File // the listening socket, non-blocking (listen.go)
+	ln   listenSocket // the listening socket (listen_*.go)
 	addr net.Addr
 
 	pollers    []*poller
@@ -88,7 +87,7 @@ type Server struct {
 	openConns  atomic.Int64 // accepted and not yet closed
 	lingering  atomic.Int64 // closing with a lingering close (linger.go)
 
-	spares         spares // descriptors in reserve for EMFILE (spare.go)
+	spares         spares // descriptors in reserve for EMFILE (spare_unix.go)
 	acceptFailures acceptFailures
 
 	// The bounded queues between stages. parseQ carries batches of
@@ -320,14 +319,7 @@ func (s *Server) beginShutdown() {
 // wakePollers makes every poller sweep now (draining or forced changed).
 func (s *Server) wakePollers() {
 	for _, p := range s.pollers {
-		p.mu.Lock()
-		p.forceSweep = true
-		wake := !p.woken
-		p.woken = true
-		p.mu.Unlock()
-		if wake {
-			p.wake()
-		}
+		p.sweepSoon()
 	}
 }
 

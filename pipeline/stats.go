@@ -129,8 +129,9 @@ type RouteStats struct {
 type Stats struct {
 	Stages []StageStats `json:"stages"`
 	Routes []RouteStats `json:"routes"`
-	// OpenConns = IdleConns (keep-alive, waiting for a request: an epoll
-	// registration only) + ActiveConns (anything else).
+	// OpenConns = IdleConns (keep-alive, waiting for a request in the
+	// poller: an epoll registration, or a parked waiter) + ActiveConns
+	// (anything else).
 	OpenConns     int64  `json:"open_conns"`
 	IdleConns     int64  `json:"idle_conns"`
 	ActiveConns   int64  `json:"active_conns"`

@@ -7,9 +7,10 @@ import (
 
 // connTable is one poller's connections, indexed by slot. The slot and a
 // generation travel in the connection's epoll_data, so an event finds its
-// connection with two atomic loads and no lock, and an event left over from
-// a connection that closed (and whose slot was reused) is recognised by its
-// generation and dropped.
+// connection with two atomic loads and no lock (get, epoll_linux.go), and
+// an event left over from a connection that closed (and whose slot was
+// reused) is recognised by its generation and dropped. (The portable
+// source's waiters hold their connection itself.)
 //
 // The table is a fixed directory of chunks allocated on first use, so it
 // never moves while the poller reads it; adding and removing take a mutex
@@ -69,22 +70,6 @@ func (t *connTable) remove(c *conn) {
 		t.free = append(t.free, c.slot)
 		t.n.Add(-1)
 	}
-}
-
-// get returns the connection in slot if it still has generation gen.
-func (t *connTable) get(slot, gen uint32) *conn {
-	if int(slot>>chunkBits) >= len(t.dir) {
-		return nil
-	}
-	ch := t.dir[slot>>chunkBits].Load()
-	if ch == nil {
-		return nil
-	}
-	c := ch[slot&(1<<chunkBits-1)].Load()
-	if c == nil || c.gen != gen {
-		return nil
-	}
-	return c
 }
 
 // each calls f for every connection in the table. It takes no lock:

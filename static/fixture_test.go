@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -71,7 +70,7 @@ func newSite(t *testing.T) *site {
 	must(t, os.Symlink(".secret", filepath.Join(s.root, "link-dot")))
 	must(t, os.Symlink(".hidden", filepath.Join(s.root, "link-dotdir")))
 	must(t, os.Symlink("site", filepath.Join(s.root, "link-site")))
-	must(t, syscall.Mkfifo(filepath.Join(s.root, "fifo"), 0o644))
+	mkfifo(t, filepath.Join(s.root, "fifo"))
 	return s
 }
 

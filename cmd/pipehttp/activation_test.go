@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Socket activation (issue 12): the binary started the way systemd starts

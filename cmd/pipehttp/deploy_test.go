@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // The recipes in deploy/, run as shipped: real HAProxy, real processes,
@@ -182,7 +184,7 @@ func TestRollingRestartBehindHAProxy(t *testing.T) {
 //
 // Linux resets the connections still queued on a listener that closes
 // unless net.ipv4.tcp_migrate_req is 1: the test runs where it is, in a
-// network namespace of its own if the host's is 0 (see netns_test.go).
+// network namespace of its own if the host's is 0 (see netns_linux_test.go).
 func TestReusePortRestartInPlace(t *testing.T) {
 	if !withMigrateReq(t) {
 		return

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // The drain sequence (issue 12), run on the binary with real signals.

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Hostile tests (issue 9) that judge the server by its own resources: the

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Operating-system limits (issue 12): the binary run under a real, low

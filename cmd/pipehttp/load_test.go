@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // A load generator for the restart tests: clients that keep sending while

@@ -53,7 +53,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"pipehttp/accesslog"
@@ -135,7 +134,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 	c := &o.cfg
 	fs.IntVar(&c.AcceptWorkers, "accept-workers", 1, "accept stage workers")
-	fs.IntVar(&c.PollWorkers, "poll-workers", 1, "readiness (epoll) stage workers, one epoll set each")
+	fs.IntVar(&c.PollWorkers, "poll-workers", 1, "readiness stage workers, one poller (epoll set) each")
+	fs.StringVar(&c.Poller, "poller", "", "readiness stage: epoll (Linux only) or portable (a goroutine per connection parked in the Go runtime's poller; works wherever Go runs) (default $"+pipeline.PollerEnv+" if set, else "+pipeline.DefaultPoller+")")
 	fs.IntVar(&c.ParseWorkers, "parse-workers", procs, "parse stage workers")
 	fs.IntVar(&c.RouteWorkers, "route-workers", procs, "route stage workers")
 	fs.IntVar(&c.WriteWorkers, "write-workers", procs, "write stage workers")
@@ -204,6 +204,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if err := checkBounds(fs); err != nil {
 		return o, err
+	}
+	if c.Poller != "" && c.Poller != pipeline.PollerEpoll && c.Poller != pipeline.PollerPortable {
+		return o, fmt.Errorf("--poller must be %s or %s, got %q", pipeline.PollerEpoll, pipeline.PollerPortable, c.Poller)
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return o, fmt.Errorf("--log-format must be text or json, got %q", o.logFormat)
@@ -397,7 +400,7 @@ func run(args []string, stderr io.Writer) error {
 	o.cfg.Listener = in.public
 	// Catch signals before anything can announce that we are up.
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1)
+	signal.Notify(signals, notifySignals...)
 	defer signal.Stop(signals)
 
 	onError := serverErrors(log)
@@ -451,6 +454,7 @@ func run(args []string, stderr io.Writer) error {
 		adminRouter = admin.New(srv, log)
 		cfg := admin.Config(o.adminAddr)
 		cfg.ReusePort = o.cfg.ReusePort
+		cfg.Poller = srv.Config().Poller
 		cfg.Listener = in.admin
 		adminSrv, err = admin.NewServerWith(cfg, adminRouter, log)
 		switch {
@@ -513,7 +517,7 @@ func run(args []string, stderr io.Writer) error {
 		case <-tick:
 			logStats(log, srv.Stats())
 		case sig := <-signals:
-			if sig == syscall.SIGUSR1 {
+			if sig == statsSignal {
 				logStats(log, srv.Stats())
 				continue
 			}
@@ -613,6 +617,7 @@ func banner(log *slog.Logger, srv, adminSrv *pipeline.Server, o options, in inhe
 	log.Info("pipehttp listening",
 		"addr", srv.Addr().String(), "url", urlOf(srv.Addr(), "/"), "dashboard", dashboard, "listener", listener, "mode", mode, "routes", routes, "uploads", uploads,
 		"directory", dir, "root", o.root, "shadowed", prefixes, "dotfiles", o.dotfiles, "gomaxprocs", runtime.GOMAXPROCS(0),
+		"poller", c.Poller,
 		"workers", fmt.Sprintf("accept=%d poll=%d parse=%d route=%d write=%d file=%d",
 			c.AcceptWorkers, c.PollWorkers, c.ParseWorkers, c.RouteWorkers, c.WriteWorkers, c.FileWorkers),
 		"queues", fmt.Sprintf("parse=%d route=%d write=%d file=%d", c.ParseQueue, c.RouteQueue, c.WriteQueue, c.FileQueue),

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -19,13 +21,18 @@ import (
 	"time"
 
 	"pipehttp/internal/rawhttp"
+	"pipehttp/pipeline"
 )
 
 // The binary is built once and run as a user would run it.
 var binary string
 
+// binaryEnv passes the binary to a child of the test binary
+// (netns_linux_test.go).
+const binaryEnv = "PIPEHTTP_TEST_BINARY"
+
 func TestMain(m *testing.M) {
-	if b := os.Getenv(binaryEnv); b != "" { // a child of a test (netns_test.go): built already
+	if b := os.Getenv(binaryEnv); b != "" { // a child of a test (netns_linux_test.go): built already
 		binary = b
 		os.Exit(m.Run())
 	}
@@ -141,6 +148,36 @@ func TestBannerShowsEffectiveConfig(t *testing.T) {
 	}
 }
 
+// The readiness stage is --poller's, or $PIPEHTTP_POLLER's when the flag
+// is not given (which is how CI runs this whole package a second time,
+// under the portable poller); the banner says which one runs, and each
+// serves.
+func TestPollerFlag(t *testing.T) {
+	want := os.Getenv(pipeline.PollerEnv)
+	if want == "" {
+		want = pipeline.DefaultPoller
+	}
+	p := startBinary(t)
+	if !strings.Contains(p.banner, " poller="+want+" ") {
+		t.Errorf("without --poller, banner lacks poller=%s:\n%s", want, p.banner)
+	}
+	stop(t, p)
+	kinds := []string{pipeline.PollerPortable}
+	if pipeline.DefaultPoller == pipeline.PollerEpoll {
+		kinds = append(kinds, pipeline.PollerEpoll)
+	}
+	for _, kind := range kinds {
+		p := startBinary(t, "--poller", kind)
+		if !strings.Contains(p.banner, " poller="+kind+" ") {
+			t.Errorf("--poller %s: banner lacks poller=%s:\n%s", kind, kind, p.banner)
+		}
+		if status, body := request(t, p.addr, "GET", "/echo/"+kind, ""); status != 200 || body != kind {
+			t.Errorf("--poller %s: GET /echo/%s: %d %q", kind, kind, status, body)
+		}
+		stop(t, p)
+	}
+}
+
 // SIGTERM lets an in-flight request finish, then the process exits 0.
 func TestSIGTERMFinishesInFlightRequests(t *testing.T) {
 	dir := t.TempDir()
@@ -207,6 +244,7 @@ func TestBadFlags(t *testing.T) {
 		{"--classic"},                             // needs static mode
 		{"--uploads", "."},                        // static mode: uploads need --directory
 		{"--root", ".", "--classic", "--uploads"}, // the same: --classic alone names no upload folder
+		{"--poller", "kqueue"},
 	} {
 		// A flag wrongly accepted would start a server: bound it, and keep it
 		// off the default ports.

@@ -14,7 +14,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"pipehttp/admin"
@@ -84,7 +83,7 @@ func inheritedListeners() (inherited, error) {
 	}
 	for i := range n {
 		fd := listenFDsStart + i
-		syscall.CloseOnExec(fd)
+		closeOnExec(fd)
 		name := ""
 		if i < len(named) {
 			name = named[i]
@@ -115,42 +114,6 @@ func (in inherited) close() {
 			f.Close()
 		}
 	}
-}
-
-// checkFDLimit warns when --max-conns plus the descriptors the server
-// needs for itself exceed RLIMIT_NOFILE, and says which limit wins. The
-// server's own are the ones open now (listeners, pollers, spares, logs,
-// the runtime's) plus one per file worker (a file open while it serves).
-// It returns the limit (0 if unknown), for the banner.
-func checkFDLimit(log *slog.Logger, maxConns, fileWorkers int) uint64 {
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == rlimInfinity {
-		return 0
-	}
-	own := openDescriptors() + fileWorkers
-	if need := uint64(maxConns + own); need > rl.Cur {
-		room := max(int(rl.Cur)-own, 0)
-		log.Warn("descriptor limit: --max-conns and the server's own descriptors exceed RLIMIT_NOFILE, which wins",
-			"rlimit_nofile", rl.Cur, "max_conns", maxConns, "own", own, "wins", "rlimit_nofile",
-			"connections", room,
-			"then", "new connections get 503 with Retry-After (a spare descriptor answers them)",
-			"hint", fmt.Sprintf("raise it to %d or more (ulimit -n, prlimit, LimitNOFILE= in a systemd unit) or lower --max-conns to %d", need, room))
-	}
-	return rl.Cur
-}
-
-// rlimInfinity is RLIM_INFINITY as Getrlimit reports it.
-const rlimInfinity = ^uint64(0)
-
-// openDescriptors counts the process's open descriptors (-1 for the one
-// reading the directory).
-func openDescriptors() int {
-	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
-		if entries, err := os.ReadDir(dir); err == nil {
-			return len(entries) - 1
-		}
-	}
-	return 0
 }
 
 // urlOf is a URL for a listening address: an unspecified address (all
@@ -196,7 +159,7 @@ func drain(log *slog.Logger, srv *pipeline.Server, adm *admin.Router, o options,
 			case err := <-served:
 				return err
 			case sig := <-signals:
-				if sig == syscall.SIGUSR1 {
+				if sig == statsSignal {
 					logStats(log, srv.Stats())
 					continue
 				}
@@ -233,7 +196,7 @@ func shutdown(log *slog.Logger, srv *pipeline.Server, timeout time.Duration, sig
 		case <-stuck:
 			return drainTimedOut(timeout)
 		case sig := <-signals:
-			if sig == syscall.SIGUSR1 {
+			if sig == statsSignal {
 				logStats(log, srv.Stats())
 				continue
 			}

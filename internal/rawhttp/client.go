@@ -41,7 +41,7 @@ func DialReceiveBuffer(t testing.TB, addr string, size int) *Client {
 	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
 		var err error
 		if cerr := rc.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, size)
+			err = setReceiveBuffer(fd, size)
 		}); cerr != nil {
 			return cerr
 		}

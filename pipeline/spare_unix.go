@@ -1,10 +1,11 @@
+//go:build unix
+
 package pipeline
 
 import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -130,36 +131,4 @@ func (s *Server) refuseSpare(fd int) {
 	sysShutdownWrite(fd)
 	sysClose(fd)
 	s.spares.restore()
-}
-
-// acceptFailures rate-limits the log of accept(2) failures to one line a
-// second per server, with how many there were since the last line.
-type acceptFailures struct {
-	mu      sync.Mutex
-	last    time.Time
-	count   int
-	refused int // of them, answered 503 from a spare
-}
-
-func (f *acceptFailures) note(s *Server, err error, refused bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.count++
-	if refused {
-		f.refused++
-	}
-	now := time.Now()
-	if now.Sub(f.last) < time.Second {
-		return
-	}
-	switch {
-	case !outOfFDs(err):
-		s.log.Warn("accept failed; retrying", "err", err, "count", f.count)
-	case s.cfg.ServeSpare:
-		s.log.Warn("accept: out of descriptors; serving from the spares", "err", err, "count", f.count)
-	default:
-		s.log.Warn("accept: out of descriptors; new connections answered 503", "err", err, "count", f.count, "refused", f.refused,
-			"hint", "raise the descriptor limit (ulimit -n, LimitNOFILE=) or lower the connection limit")
-	}
-	f.last, f.count, f.refused = now, 0, 0
 }

@@ -16,10 +16,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const (
-	binaryEnv = "PIPEHTTP_TEST_BINARY" // the binary, for a child of the test binary
-	netnsEnv  = "PIPEHTTP_TEST_NETNS"  // the test the child runs, in its own network namespace
-)
+// netnsEnv names the test a child of the test binary runs, in its own
+// network namespace.
+const netnsEnv = "PIPEHTTP_TEST_NETNS"
 
 const migrateReq = "/proc/sys/net/ipv4/tcp_migrate_req"
 

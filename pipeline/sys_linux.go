@@ -1,3 +1,5 @@
+//go:build linux && !pipehttp_xsys
+
 package pipeline
 
 import (
@@ -6,7 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The system calls on the request path.
+// The system calls on the request path, on Linux. (With the build tag
+// pipehttp_xsys, sys_unix.go's portable calls replace them, so that the
+// code other systems run is tested here too.)
 //
 // Every descriptor the stages touch is non-blocking, so these calls return
 // at once: they are made raw, without telling the Go scheduler that the
@@ -16,7 +20,7 @@ import (
 // than 20µs (a loopback write that delivers to the peer's socket often
 // does): each such hand-off costs a futex wake and a nanosleep. sendfile
 // is the exception: it may wait for the disk, so it stays a normal call
-// (output.go).
+// (sendfile_unix.go).
 //
 // Sockets are read with recvfrom and written with sendto and sendmsg, not
 // read, write and writev: those go through the file layer first (vfs_read,
@@ -44,9 +48,12 @@ func sockSend(fd int, p []byte) (int, error) {
 	return int(n), errnoErr(e)
 }
 
+// iovec is the kernel's description of one buffer of a sendmsg.
+type iovec = unix.Iovec
+
 // sockSendv writes bufs to socket fd with one sendmsg. iov is scratch space
 // for the kernel's iovec array, kept by the caller between calls.
-func sockSendv(fd int, bufs [][]byte, iov *[]unix.Iovec) (int, error) {
+func sockSendv(fd int, bufs [][]byte, iov *[]iovec) (int, error) {
 	v := (*iov)[:0]
 	for _, b := range bufs {
 		if len(b) == 0 {
@@ -67,29 +74,26 @@ func sockSendv(fd int, bufs [][]byte, iov *[]unix.Iovec) (int, error) {
 	return int(n), errnoErr(e)
 }
 
-// sysRead and sysWrite are for the eventfds.
-func sysRead(fd int, p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	return int(n), errnoErr(e)
-}
-
-func sysWrite(fd int, p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	return int(n), errnoErr(e)
-}
-
 func sysClose(fd int) {
 	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 }
 
 func sysShutdownWrite(fd int) {
 	unix.RawSyscall(unix.SYS_SHUTDOWN, uintptr(fd), unix.SHUT_WR, 0)
+}
+
+// sockPeek reports, without consuming anything, whether input is waiting
+// on socket fd (the portable poller's check before and after it parks):
+// evIn for bytes, evIn|evRdHup for the end of the stream, evIn|evErr for
+// an error, 0 for nothing yet.
+func sockPeek(fd int) uint32 {
+	var b [1]byte
+	for {
+		n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), 1, unix.MSG_PEEK|unix.MSG_DONTWAIT, 0, 0)
+		if e != unix.EINTR {
+			return peekResult(int(n), errnoErr(e))
+		}
+	}
 }
 
 // sysAccept accepts a connection from the non-blocking listening socket
@@ -99,33 +103,8 @@ func sysAccept(lfd int) (int, error) {
 	return int(fd), errnoErr(e)
 }
 
-// sysEpollWait returns the events ready in epfd without waiting.
-func sysEpollWait(epfd int, events []unix.EpollEvent) (int, error) {
-	n, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), 0, 0, 0)
-	return int(n), errnoErr(e)
-}
-
-func sysEpollAdd(epfd, fd int, ev *unix.EpollEvent) error {
-	_, _, e := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(epfd), unix.EPOLL_CTL_ADD, uintptr(fd), uintptr(unsafe.Pointer(ev)), 0, 0)
-	return errnoErr(e)
-}
-
 // setNoDelay turns Nagle's algorithm off for fd (see conn.nodelay).
 func setNoDelay(fd int) {
 	one := int32(1)
 	unix.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.IPPROTO_TCP, unix.TCP_NODELAY, uintptr(unsafe.Pointer(&one)), 4, 0)
-}
-
-// errnoErr turns a raw call's errno into an error, without allocating for
-// the common ones.
-func errnoErr(e unix.Errno) error {
-	switch e {
-	case 0:
-		return nil
-	case unix.EAGAIN:
-		return unix.EAGAIN
-	case unix.EINTR:
-		return unix.EINTR
-	}
-	return e
 }
