@@ -210,4 +210,24 @@ func targets(w io.Writer, res results) {
 	}
 	fmt.Fprintln(w, "| allocations per keep-alive echo request | 0 | see `go run . micro` (BenchmarkServerEcho allocs/op) | | |")
 	fmt.Fprintln(w)
+
+	// Issue 13: the portable readiness stage next to epoll, where they differ.
+	if len(res["echo64"]["pipehttp-portable"])+len(res["idle"]["pipehttp-portable"]) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "### Pollers (issue 13): epoll and portable, on this run's medians")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| figure | --poller epoll | --poller portable | portable ÷ epoll |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, f := range []struct{ figure, scen, key string }{
+		{"echo keep-alive (64 conns), server µs/request", "echo64", "cpu"},
+		{"echo keep-alive (64 conns), requests/s", "echo64", "rps"},
+		{"echo keep-alive (512 conns), server µs/request", "echo512", "cpu"},
+		{"echo keep-alive (512 conns), requests/s", "echo512", "rps"},
+		{fmt.Sprintf("idle connections, RSS bytes each (%d held)", idleConns), "idle", "bpc"},
+	} {
+		e, p := med(f.scen, "pipehttp", f.key), med(f.scen, "pipehttp-portable", f.key)
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", f.figure, format(e), format(p), ratio(p, e))
+	}
+	fmt.Fprintln(w)
 }

@@ -20,7 +20,7 @@ func runMain(args []string) error {
 	c.register(fs)
 	rounds := fs.Int("rounds", 3, "rounds; servers alternate within each round")
 	scen := fs.String("scenarios", "echo64,echo512,pipeline16,close,file4k,file16m,idle,slowdisk", "scenarios to run, comma-separated")
-	srvs := fs.String("servers", "pipehttp,nethttp,fasthttp,ceiling,gnet,nbio,nginx", "servers to run, comma-separated")
+	srvs := fs.String("servers", "pipehttp,pipehttp-portable,nethttp,fasthttp,ceiling,gnet,nbio,nginx", "servers to run, comma-separated")
 	out := fs.String("out", "", "also write the markdown report to this file")
 	fs.IntVar(&idleConns, "idle-conns", idleConns, "idle scenario: connections held")
 	fs.IntVar(&slowConns, "slow-conns", slowConns, "slowdisk scenario: outstanding file requests")
@@ -43,7 +43,7 @@ func runMain(args []string) error {
 		if !ok {
 			return fmt.Errorf("unknown server %q", name)
 		}
-		if _, ok := e.bins[name]; !ok {
+		if _, ok := e.bins[s.prog()]; !ok {
 			fmt.Fprintf(os.Stderr, "bench: %s is not installed (Debian: apt-get install nginx-light); skipping it\n", name)
 			continue
 		}
@@ -64,7 +64,7 @@ func runMain(args []string) error {
 	for round := 1; round <= *rounds; round++ {
 		for _, sc := range todo {
 			for _, s := range chosen {
-				if !sc.applies(s) {
+				if !sc.applies(s) || len(s.scenarios) > 0 && !slices.Contains(s.scenarios, sc.name) {
 					continue
 				}
 				fmt.Fprintf(os.Stderr, "round %d/%d  %-10s %-9s ", round, *rounds, sc.name, s.name)

@@ -267,7 +267,7 @@ func idleScenario(e *env, s server) (cell, error) {
 
 func slowScenario(e *env, s server) (cell, error) {
 	o := startOpts{delay: slowDelay}
-	if s.name == "pipehttp" {
+	if s.prog() == "pipehttp" {
 		// Its memory cache of small files would answer every request from
 		// memory and the disk would not be slow at all; this scenario is
 		// about a saturated file pool.

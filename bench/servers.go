@@ -20,10 +20,29 @@ type server struct {
 	label string
 	files bool // serves /files/{name}
 	delay bool // supports --files-delay
+
+	// A variant of another server: its program (default: name), flags
+	// added to every start, and the only scenarios it runs (default: all
+	// that apply).
+	program   string
+	flags     []string
+	scenarios []string
+}
+
+// prog is the program s runs (a key of env.bins).
+func (s server) prog() string {
+	if s.program != "" {
+		return s.program
+	}
+	return s.name
 }
 
 var servers = []server{
 	{name: "pipehttp", label: "pipehttp", files: true, delay: true},
+	// The portable readiness stage (issue 13), next to epoll where the
+	// pollers differ: keep-alive CPU per request and idle memory.
+	{name: "pipehttp-portable", label: "pipehttp --poller portable", program: "pipehttp",
+		flags: []string{"--poller", "portable"}, scenarios: []string{"echo64", "echo512", "idle"}},
 	{name: "nethttp", label: "net/http", files: true, delay: true},
 	{name: "fasthttp", label: "fasthttp", files: true, delay: true},
 	{name: "ceiling", label: "ceiling"},
@@ -86,7 +105,7 @@ func (e *env) nextPort() int {
 
 // start runs s pinned to the server CPU and waits until it accepts.
 func (e *env) start(s server, o startOpts) (*proc, error) {
-	bin, ok := e.bins[s.name]
+	bin, ok := e.bins[s.prog()]
 	if !ok {
 		return nil, fmt.Errorf("%s: not installed", s.name)
 	}
@@ -103,11 +122,12 @@ func (e *env) start(s server, o startOpts) (*proc, error) {
 		if o.delay > 0 {
 			args = append(args, "--files-delay", o.delay.String())
 		}
-		if s.name == "pipehttp" {
+		if s.prog() == "pipehttp" {
 			// No admin listener: the peers have none, and its port is fixed.
 			args = append(args, "--admin-addr", "")
 			args = append(args, pipehttpFlags...)
 		}
+		args = append(args, s.flags...)
 		args = append(args, o.extra...)
 	}
 	logName := filepath.Join(e.work, fmt.Sprintf("%s-%d.log", s.name, port))
