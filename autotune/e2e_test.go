@@ -77,8 +77,15 @@ type load struct {
 
 func startLoad(addr string, clients map[string]int) *load {
 	l := &load{stop: make(chan struct{}), statuses: map[string]map[int]int{}}
-	for path, n := range clients {
+	// Every path's entry exists before the first client starts: clients
+	// only read l.statuses (to count into a path's map, under mu), and the
+	// go statements order these writes before those reads. Adding an entry
+	// while earlier clients already count would be a map write racing
+	// their reads.
+	for path := range clients {
 		l.statuses[path] = map[int]int{}
+	}
+	for path, n := range clients {
 		for range n {
 			l.wg.Go(func() { l.client(addr, path) })
 		}
