@@ -59,7 +59,7 @@ func newCollector(t Target) *collector {
 		timeouts:      d("connections_timed_out_total", "Connections ended by a header, body or write timeout."),
 		bytesIn:       d("received_bytes_total", "Bytes read from clients."),
 		bytesOut:      d("sent_bytes_total", "Bytes written to clients."),
-		panics:        d("handler_panics_total", "Handler panics answered with 500."),
+		panics:        d("handler_panics_total", "Panics contained: a handler's (answered 500) or the pipeline's own (the connection ended); each is logged with its stack. The name is kept from when only handler panics were counted."),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,6 +93,10 @@ func TestDashboardInBrowser(t *testing.T) {
 		if h := text(`#stage-` + name + ` h2`); h == "" {
 			t.Errorf("stage %s has an empty header", name)
 		}
+	}
+	// The poll stage says which readiness source runs (--poller).
+	if h, want := text(`#stage-poll h2`), "poll ("+s.main.Config().Poller+")"; !strings.Contains(h, want) {
+		t.Errorf("poll stage header %q, want it to name %q", h, want)
 	}
 	taken1, updates1 := text(`#stage-parse .taken`), text(`#updates`)
 

@@ -141,7 +141,12 @@ type Stats struct {
 	TimedOut      uint64 `json:"timed_out"`
 	BytesIn       uint64 `json:"bytes_in"`
 	BytesOut      uint64 `json:"bytes_out"`
-	Panics        uint64 `json:"panics"`
+	// Panics counts contained panics: a handler's (answered 500) and the
+	// pipeline's own (that connection ended; see stages.go).
+	Panics uint64 `json:"panics"`
+	// Poller is the readiness stage's source, "epoll" or "portable"
+	// (Config.Poller).
+	Poller string `json:"poller"`
 	// Timing says whether the histograms are being filled (see
 	// Config.DisableTiming).
 	Timing bool `json:"timing"`
@@ -166,6 +171,7 @@ func (s *Server) Stats() Stats {
 		BytesIn:         s.stats.bytesIn.Load(),
 		BytesOut:        s.stats.bytesOut.Load(),
 		Panics:          s.stats.panics.Load(),
+		Poller:          s.cfg.Poller,
 		Timing:          s.timing,
 		Uptime:          time.Since(s.started).Seconds(),
 		Time:            time.Now(),
