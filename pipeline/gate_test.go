@@ -1,15 +1,14 @@
 package pipeline_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"pipehttp/files"
+	"pipehttp/internal/servertest"
 	"pipehttp/pipeline"
 	"pipehttp/router"
 )
@@ -137,15 +136,8 @@ func BenchmarkServerEchoAdmission(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve() }()
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-served
-		store.Close()
-	})
+	b.Cleanup(func() { store.Close() }) // after the server has shut down (cleanups run last-in, first-out)
+	servertest.Run(b, srv)
 	c, err := hopClient(srv.Addr().String(), []byte("GET /echo/hello HTTP/1.1\r\nHost: bench\r\n\r\n"), 1)
 	if err != nil {
 		b.Fatal(err)

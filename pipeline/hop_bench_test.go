@@ -3,13 +3,12 @@ package pipeline_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"testing"
-	"time"
 
 	"pipehttp/files"
+	"pipehttp/internal/servertest"
 	"pipehttp/pipeline"
 	"pipehttp/router"
 )
@@ -111,19 +110,8 @@ func hopServer(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve() }()
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			b.Errorf("Shutdown: %v", err)
-		}
-		if err := <-served; err != nil {
-			b.Errorf("Serve: %v", err)
-		}
-		store.Close()
-	})
+	b.Cleanup(func() { store.Close() }) // after the server has shut down (cleanups run last-in, first-out)
+	servertest.Run(b, srv)
 	return srv.Addr().String()
 }
 

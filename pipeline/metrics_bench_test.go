@@ -2,13 +2,12 @@ package pipeline_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"testing"
-	"time"
 
 	"pipehttp/files"
+	"pipehttp/internal/servertest"
 	"pipehttp/pipeline"
 	"pipehttp/router"
 )
@@ -71,14 +70,7 @@ func benchServer(b *testing.B, cfg pipeline.Config) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve() }()
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-served
-		store.Close()
-	})
+	b.Cleanup(func() { store.Close() }) // after the server has shut down (cleanups run last-in, first-out)
+	servertest.Run(b, srv)
 	return srv.Addr().String()
 }
