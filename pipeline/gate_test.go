@@ -7,10 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"pipehttp/files"
-	"pipehttp/internal/servertest"
 	"pipehttp/pipeline"
-	"pipehttp/router"
 )
 
 // refuser is an Admission that refuses the routes named in no, and counts
@@ -125,20 +122,7 @@ func (admitAll) Admit(int) bool { return true }
 // with an Admission set that admits everything: the hook's cost on, and
 // its allocations (0).
 func BenchmarkServerEchoAdmission(b *testing.B) {
-	store, err := files.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := pipeline.New(pipeline.Config{Addr: "127.0.0.1:0", Admission: admitAll{}}, pipeline.Handlers{
-		Router: router.New(),
-		Files:  &files.Handler{Store: store},
-	}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() }) // after the server has shut down (cleanups run last-in, first-out)
-	servertest.Run(b, srv)
-	c, err := hopClient(srv.Addr().String(), []byte("GET /echo/hello HTTP/1.1\r\nHost: bench\r\n\r\n"), 1)
+	c, err := hopClient(hopServer(b, pipeline.Config{Admission: admitAll{}}), []byte("GET /echo/hello HTTP/1.1\r\nHost: bench\r\n\r\n"), 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func BenchmarkServerEcho(b *testing.B) {
 		{"keepalive-parallel", 1, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			addr := hopServer(b)
+			addr := hopServer(b, pipeline.Config{})
 			req := bytes.Repeat([]byte("GET /echo/hello HTTP/1.1\r\nHost: bench\r\n\r\n"), bc.depth)
 			b.ReportAllocs()
 			if bc.parallel {
@@ -95,18 +95,16 @@ func BenchmarkServerEcho(b *testing.B) {
 	}
 }
 
-// hopServer starts a pipeline.Server with the production router on a
-// loopback port and shuts it down when the benchmark ends.
-func hopServer(b *testing.B) string {
+// hopServer starts a pipeline.Server with cfg (on a loopback port) and the
+// production router, and shuts it down when the benchmark ends.
+func hopServer(b *testing.B, cfg pipeline.Config) string {
 	b.Helper()
 	store, err := files.Open(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := pipeline.New(pipeline.Config{Addr: "127.0.0.1:0"}, pipeline.Handlers{
-		Router: router.New(),
-		Files:  &files.Handler{Store: store},
-	}, nil)
+	cfg.Addr = "127.0.0.1:0"
+	srv, err := pipeline.New(cfg, pipeline.Handlers{Router: router.New(), Files: &files.Handler{Store: store}}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,10 +6,7 @@ import (
 	"net"
 	"testing"
 
-	"pipehttp/files"
-	"pipehttp/internal/servertest"
 	"pipehttp/pipeline"
-	"pipehttp/router"
 )
 
 // BenchmarkMetricsOverhead is a keep-alive /echo round trip through a real
@@ -24,7 +21,7 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 		off  bool
 	}{{"timing=on", false}, {"timing=off", true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			addr := benchServer(b, pipeline.Config{Addr: "127.0.0.1:0", DisableTiming: bc.off})
+			addr := hopServer(b, pipeline.Config{DisableTiming: bc.off})
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				b.Fatal(err)
@@ -58,19 +55,4 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 			}
 		})
 	}
-}
-
-func benchServer(b *testing.B, cfg pipeline.Config) string {
-	b.Helper()
-	store, err := files.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := pipeline.New(cfg, pipeline.Handlers{Router: router.New(), Files: &files.Handler{Store: store}}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() }) // after the server has shut down (cleanups run last-in, first-out)
-	servertest.Run(b, srv)
-	return srv.Addr().String()
 }
