@@ -58,9 +58,6 @@ func autotuneMain(args []string) error {
 	if !isSet(fs, "duration") {
 		c.duration = 4 * time.Second
 	}
-	if err := checkTools(); err != nil {
-		return err
-	}
 	e, cleanup, err := setup(c)
 	if err != nil {
 		return err

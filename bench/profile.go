@@ -39,9 +39,6 @@ func profileMain(args []string) error {
 	if !ok {
 		return fmt.Errorf("unknown server %q", *srv)
 	}
-	if err := checkTools(); err != nil {
-		return err
-	}
 	if _, err := exec.LookPath("perf"); err != nil {
 		return fmt.Errorf("perf not found; install it from Debian: sudo apt-get install linux-perf")
 	}

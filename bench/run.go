@@ -28,9 +28,6 @@ func runMain(args []string) error {
 	extra := fs.String("pipehttp-flags", "", "extra flags for pipehttp, space-separated (e.g. \"--queue-wait=-1\")")
 	fs.Parse(args)
 	pipehttpFlags = strings.Fields(*extra)
-	if err := checkTools(); err != nil {
-		return err
-	}
 	e, cleanup, err := setup(c)
 	if err != nil {
 		return err
@@ -99,6 +96,9 @@ func runMain(args []string) error {
 // setup checks the machine, makes the work directory, builds everything and
 // writes the data files.
 func setup(c common) (*env, func(), error) {
+	if err := checkTools(); err != nil {
+		return nil, nil, err
+	}
 	work, err := os.MkdirTemp("", "pipehttp-bench-")
 	if err != nil {
 		return nil, nil, err

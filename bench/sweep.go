@@ -51,9 +51,6 @@ func sweepMain(args []string) error {
 	if !isSet(fs, "duration") {
 		c.duration = 2 * time.Second
 	}
-	if err := checkTools(); err != nil {
-		return err
-	}
 	e, cleanup, err := setup(c)
 	if err != nil {
 		return err
